@@ -1,0 +1,3 @@
+from echostrain.cli.main import main
+
+main()

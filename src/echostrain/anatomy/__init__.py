@@ -1,0 +1,61 @@
+"""LV geometry: myocardium contours, layers, segments and the AHA 18-segment table."""
+
+from echostrain.anatomy.myocardium import (
+    Myocardium,
+    WallPoints,
+    apex_fraction,
+    segment_aligned_points,
+    segment_boundaries,
+)
+from echostrain.anatomy.polyline import (
+    chord_lengths_mm,
+    cumulative_arc_mm,
+    polyline_length_mm,
+    resample_at_fractions,
+    resample_polyline,
+)
+from echostrain.anatomy.segments import (
+    AHA18_NAMES,
+    LAYER_ENDO,
+    LAYER_EPI,
+    LAYER_MID,
+    LAYER_NAMES,
+    LAYER_NONE,
+    N_SEGMENTS,
+    SEGMENT_NONE,
+    VIEW_TO_AHA18,
+    VIEW_WALLS,
+    VIEWS,
+    aha18_segment,
+    check_view,
+    segment_names,
+)
+from echostrain.anatomy.shapes import ellipsoidal_myocardium
+
+__all__ = [
+    "AHA18_NAMES",
+    "LAYER_ENDO",
+    "LAYER_EPI",
+    "LAYER_MID",
+    "LAYER_NAMES",
+    "LAYER_NONE",
+    "N_SEGMENTS",
+    "SEGMENT_NONE",
+    "VIEWS",
+    "VIEW_TO_AHA18",
+    "VIEW_WALLS",
+    "Myocardium",
+    "WallPoints",
+    "aha18_segment",
+    "apex_fraction",
+    "check_view",
+    "chord_lengths_mm",
+    "cumulative_arc_mm",
+    "ellipsoidal_myocardium",
+    "polyline_length_mm",
+    "resample_at_fractions",
+    "resample_polyline",
+    "segment_aligned_points",
+    "segment_boundaries",
+    "segment_names",
+]
