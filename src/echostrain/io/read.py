@@ -1,0 +1,75 @@
+"""Read any supported echo clip into an :class:`EchoVideo`."""
+
+from __future__ import annotations
+
+import os
+
+from echostrain.errors import InputNotFoundError, UnsupportedFormatError
+from echostrain.io._util import as_path, check_fps, check_spacing
+from echostrain.io.arrays import read_npy, read_npz
+from echostrain.io.dicom import is_dicom_file, read_dicom
+from echostrain.io.movie import read_movie
+from echostrain.io.pngdir import read_png_folder
+from echostrain.io.sequence import read_sequence_video
+from echostrain.io.video import EchoVideo
+
+DICOM_SUFFIXES = (".dcm", ".dicom")
+MOVIE_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v")
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+#: Human-readable list of what :func:`read_video` accepts.
+SUPPORTED_FORMATS = (
+    "DICOM (.dcm, .dicom, or any file with the DICM preamble), "
+    "video (.mp4, .avi, .mov, .mkv, .m4v), NumPy (.npy, .npz), "
+    "echostrain sequence (.h5, .hdf5), or a folder of PNG/JPEG frames"
+)
+
+
+def read_video(
+    path: str | os.PathLike[str],
+    spacing_mm: tuple[float, float] | None = None,
+    fps: float | None = None,
+) -> EchoVideo:
+    """Read an echo clip; the format is chosen from the suffix (or DICOM preamble).
+
+    Args:
+        path: a file, or a folder of PNG/JPEG frames.
+        spacing_mm: pixel size (dy, dx) in mm; overrides the file's value.
+        fps: frame rate in frames/s; overrides the file's value.
+
+    Returns:
+        The clip as grey float32 frames [T, H, W] in [0, 1], T ≥ 2.
+    """
+    p = as_path(path)
+    spacing_override = check_spacing(spacing_mm, "spacing_mm option")
+    fps_override = check_fps(fps, "fps option")
+    if not p.exists():
+        raise InputNotFoundError(f"input {p} does not exist; check the path and spelling")
+
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        video = read_png_folder(p)
+    elif suffix in DICOM_SUFFIXES or is_dicom_file(p):
+        video = read_dicom(p)
+    elif suffix in MOVIE_SUFFIXES:
+        video = read_movie(p)
+    elif suffix == ".npy":
+        video = read_npy(p)
+    elif suffix == ".npz":
+        video = read_npz(p)
+    elif suffix in HDF5_SUFFIXES:
+        video = read_sequence_video(p)
+    else:
+        raise UnsupportedFormatError(
+            f"{p}: unsupported file type '{suffix or '(no suffix)'}'; "
+            f"supported: {SUPPORTED_FORMATS}"
+        )
+
+    # overrides were validated above; set them directly (no second pass over the frames)
+    if spacing_override is not None:
+        video.metadata["spacing_mm_in_file"] = video.spacing_mm
+        video.spacing_mm = spacing_override
+    if fps_override is not None:
+        video.metadata["fps_in_file"] = video.fps
+        video.fps = fps_override
+    return video
