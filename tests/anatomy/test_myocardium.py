@@ -91,3 +91,24 @@ def test_aha18_table_covers_each_segment_once_and_names_agree():
     assert segment_names("a4c")[0] == "basal inferoseptal"
     assert segment_names("a2c")[5] == "basal anterior"
     assert segment_names("A3C")[3] == "apical anteroseptal"
+
+
+def test_load_myocardium_from_json_and_csv(tmp_path):
+    import json
+
+    from echostrain.anatomy import load_myocardium
+
+    myo = ellipsoidal_myocardium(view="a2c")
+    (tmp_path / "m.json").write_text(
+        json.dumps({"endo": myo.endo_xy_px.tolist(), "epi": myo.epi_xy_px.tolist(), "view": "a2c", "frame": 0})
+    )
+    loaded = load_myocardium(str(tmp_path / "m.json"), spacing_mm=(0.3, 0.3))
+    assert loaded.view == "a2c"
+    np.testing.assert_allclose(loaded.endo_xy_px, myo.endo_xy_px)
+    rows = ["layer,x,y"] + [f"endo,{x},{y}" for x, y in myo.endo_xy_px] + [f"epi,{x},{y}" for x, y in myo.epi_xy_px]
+    (tmp_path / "m.csv").write_text("\n".join(rows))
+    loaded = load_myocardium(str(tmp_path / "m.csv"), view="a3c", spacing_mm=(0.3, 0.3), image_shape_hw=(400, 300))
+    assert loaded.view == "a3c"
+    np.testing.assert_allclose(loaded.epi_xy_px, myo.epi_xy_px)
+    with pytest.raises(GeometryError, match="outside"):
+        load_myocardium(str(tmp_path / "m.csv"), image_shape_hw=(200, 200))

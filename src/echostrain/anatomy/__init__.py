@@ -4,6 +4,7 @@ from echostrain.anatomy.myocardium import (
     Myocardium,
     WallPoints,
     apex_fraction,
+    load_myocardium,
     segment_aligned_points,
     segment_boundaries,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "chord_lengths_mm",
     "cumulative_arc_mm",
     "ellipsoidal_myocardium",
+    "load_myocardium",
     "polyline_length_mm",
     "resample_at_fractions",
     "resample_polyline",

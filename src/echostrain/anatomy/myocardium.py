@@ -174,3 +174,26 @@ class Myocardium:
             layer.append(np.full(len(seg), code, dtype=np.int8))
             segment.append(seg)
         return WallPoints(np.concatenate(xy), np.concatenate(layer), np.concatenate(segment))
+
+
+def load_myocardium(
+    path: str,
+    view: str | None = None,
+    spacing_mm: tuple[float, float] = (1.0, 1.0),
+    image_shape_hw: tuple[int, int] | None = None,
+) -> Myocardium:
+    """Read a myocardium contour file (JSON or CSV, see ``docs/formats.md``).
+
+    ``view`` overrides the file's view (default ``a4c`` when neither gives
+    one); ``image_shape_hw`` rejects points outside the clip's frames.
+    """
+    from echostrain.io.contours import read_myocardium_contours
+
+    data = read_myocardium_contours(path, image_shape_hw=image_shape_hw)
+    return Myocardium(
+        data["endo"],
+        data["epi"],
+        view=view or data.get("view") or "a4c",
+        spacing_mm=spacing_mm,
+        image_shape_hw=image_shape_hw,
+    )

@@ -1,0 +1,217 @@
+"""The ``echostrain`` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from echostrain import __version__
+from echostrain.errors import EchoStrainError, ParameterError
+
+app = typer.Typer(
+    name="echostrain",
+    help="Myocardial strain in 2D echocardiography: simulate, track, measure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(func: F) -> F:
+    """Turn an :class:`EchoStrainError` into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EchoStrainError as exc:
+            print(f"echostrain: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"echostrain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Myocardial strain in 2D echocardiography: simulate, track, measure."""
+
+
+def parse_pair(text: str | None, name: str) -> tuple[float, float] | None:
+    """Parse ``"A,B"`` into two floats (e.g. ``--spacing-mm 0.3,0.3`` as dy,dx)."""
+    if text is None:
+        return None
+    parts = text.replace(" ", "").split(",")
+    try:
+        a, b = (float(p) for p in parts)
+    except ValueError:
+        raise ParameterError(f"{name} must be two numbers separated by a comma, e.g. 0.3,0.3; got {text!r}") from None
+    return a, b
+
+
+def _strain_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"Longitudinal strain ({summary['view'] or 'view unknown'}), ES = frame {summary['es_frame']}")
+    table.add_column("segment")
+    table.add_column("AHA", justify="right")
+    table.add_column("end-systolic %", justify="right")
+    table.add_column("peak systolic %", justify="right")
+
+    def fmt(v: float | None) -> str:
+        return "—" if v is None else f"{v:.2f}"
+
+    for s in summary["segments"]:
+        table.add_row(s["name"], str(s.get("aha18", "")), fmt(s["end_systolic_pct"]), fmt(s["peak_systolic_pct"]))
+    for layer, vals in summary["gls"].items():
+        table.add_row(f"[bold]GLS {layer}[/bold]", "", fmt(vals["end_systolic_pct"]), fmt(vals["peak_systolic_pct"]))
+    return table
+
+
+@app.command()
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's tracks, JSON and strain-curve PNG.")] = Path(
+        "demo_output"
+    ),
+) -> None:
+    """Run the main job on built-in data: an analytic contour sequence with known strain."""
+    from echostrain.cli.demo import run_demo
+
+    outputs = run_demo(out)
+    summary = outputs.result.summary()
+    console.print(_strain_table(summary))
+    truth = ", ".join(f"{v:.2f}" for v in outputs.true_segment_pct)
+    console.print(f"true segmental end-systolic strain (%): {truth}")
+    console.print(f"GLS = {outputs.result.gls_pct:.2f} %  (ED frame {summary['ed_frame']}, ES frame {summary['es_frame']})")
+    console.print(f"wrote {outputs.tracks_path}, {outputs.json_path}, {outputs.plot_path}")
+
+
+@app.command()
+@handles_errors
+def strain(
+    tracks: Annotated[Path, typer.Argument(help="Tracks file (.npz: tracks, spacing_mm, layer, segment).")],
+    view: Annotated[str | None, typer.Option(help="Apical view: a2c, a3c or a4c (default: from the file).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    curves: Annotated[bool, typer.Option(help="Include the strain curves in the JSON.")] = False,
+    ed: Annotated[int | None, typer.Option(help="End-diastolic frame (default: detected, longest).")] = None,
+    es: Annotated[int | None, typer.Option(help="End-systolic frame (default: detected, shortest).")] = None,
+    smooth: Annotated[int | None, typer.Option(help="Temporal smoothing window in frames (odd, ≥3).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON to this file.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a strain-curve PNG here.")] = None,
+) -> None:
+    """Global and segmental longitudinal strain of a tracks file."""
+    from echostrain.io.tracks import read_tracks
+    from echostrain.io.atomic import atomic_path
+    from echostrain.strain.analysis import compute_strain
+
+    ts = read_tracks(tracks)
+    result = compute_strain(
+        ts.tracks, ts.spacing_mm, ts.layer, ts.segment,
+        view=view or ts.view, ed_frame=ed, es_frame=es, smooth_frames=smooth, fps=ts.fps,
+    )
+    summary = result.summary(include_curves=curves)
+    text = json.dumps(summary, indent=2)
+    if out is not None:
+        with atomic_path(out) as tmp:
+            Path(tmp).write_text(text)
+    if plot is not None:
+        from echostrain.report.strain_plot import plot_strain_curves
+
+        plot_strain_curves(result, plot)
+    if as_json:
+        print(text)
+    else:
+        console.print(_strain_table(summary))
+
+
+@app.command()
+@handles_errors
+def info(
+    video: Annotated[Path, typer.Argument(help="A clip: DICOM, MP4/AVI, PNG folder, NPY/NPZ or echostrain HDF5.")],
+    spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm (overrides the file).")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate (overrides the file).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read a clip and print its frames, size, pixel spacing and frame rate."""
+    from echostrain.io import read_video, sector_mask
+
+    clip = read_video(video, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), fps=fps)
+    mask = sector_mask(clip.frames)
+    t, h, w = clip.frames.shape
+    facts = {
+        "source": clip.source,
+        "frames": t,
+        "height_px": h,
+        "width_px": w,
+        "spacing_mm": list(clip.spacing_mm) if clip.spacing_mm else None,
+        "fps": clip.fps,
+        "duration_s": clip.duration_s,
+        "sector_fraction": round(float(mask.mean()), 4),
+    }
+    if as_json:
+        print(json.dumps(facts, indent=2))
+    else:
+        for k, v in facts.items():
+            console.print(f"{k:>16}: {v}")
+
+
+@app.command()
+@handles_errors
+def overlay(
+    video: Annotated[Path, typer.Argument(help="The clip the points were tracked on.")],
+    tracks: Annotated[Path, typer.Argument(help="Tracks file (.npz).")],
+    out: Annotated[Path, typer.Option(help="Output MP4, or a folder for PNG frames.")],
+    radius: Annotated[int, typer.Option(help="Point radius in pixels.")] = 2,
+) -> None:
+    """Draw tracked points (coloured by layer) on a clip and write an MP4 or PNG frames."""
+    from echostrain.io import overlay_points, read_tracks, read_video, write_mp4, write_png_frames
+
+    clip = read_video(video)
+    ts = read_tracks(tracks)
+    if ts.tracks.shape[0] != clip.n_frames:
+        raise ParameterError(
+            f"{tracks} has {ts.tracks.shape[0]} frames but {video} has {clip.n_frames}; use the tracks of this clip"
+        )
+    h, w = clip.shape_hw
+    first = ts.tracks[0]
+    outside = (first[:, 0] < 0) | (first[:, 0] > w - 1) | (first[:, 1] < 0) | (first[:, 1] > h - 1)
+    if outside.any():
+        i = int(outside.nonzero()[0][0])
+        raise ParameterError(
+            f"point {i} (x={first[i, 0]:.1f}, y={first[i, 1]:.1f}) is outside the {w}×{h} image at frame 0; "
+            "were the tracks made on another clip?"
+        )
+    rgb = overlay_points(clip.frames, ts.tracks, labels=ts.layer, radius_px=radius)
+    fps = clip.fps or ts.fps or 25.0
+    if out.suffix.lower() in (".mp4", ".m4v", ".mov"):
+        write_mp4(out, rgb, fps=fps, spacing_mm=clip.spacing_mm)
+    else:
+        write_png_frames(out, rgb, fps=fps, spacing_mm=clip.spacing_mm)
+    console.print(f"wrote {out}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
