@@ -138,3 +138,26 @@ def test_overlay_writes_frames_and_rejects_points_outside_the_image(tmp_path):
     proc = run("overlay", tmp_path / "clip.npy", tmp_path / "outside.npz", "--out", bad_out)
     assert_one_line_error(proc, "outside the 50×40 image")
     assert not bad_out.exists()
+
+
+def test_info_on_truncated_mp4_and_dicom_without_pixels(tmp_path):
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    from echostrain.io import write_mp4
+
+    frames = np.random.default_rng(0).random((10, 32, 48)).astype(np.float32)
+    mp4 = write_mp4(tmp_path / "clip.mp4", frames, fps=30.0)
+    data = mp4.read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])
+    assert run("info", mp4).returncode == 0
+    assert_one_line_error(run("info", tmp_path / "cut.mp4"), "cut.mp4")
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(tmp_path / "empty.dcm"), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.Modality = "US"
+    ds.save_as(tmp_path / "empty.dcm", enforce_file_format=True)
+    assert_one_line_error(run("info", tmp_path / "empty.dcm"), "no pixel data")
