@@ -71,6 +71,10 @@ class FastEngine:
         self.n_r, self.n_u = scan.n_samples, scan.n_lines
         # Extended grid: output rows/lines plus a kernel half-width on each side.
         self.ext_r, self.ext_u = self.n_r + 2 * kr_half, self.n_u + 2 * ku_half
+        ext_ranges = self.r0 + (np.arange(self.ext_r) - kr_half) * self.dr
+        ext_u = self.u0 + (np.arange(self.ext_u) - ku_half) * self.du
+        rr, uu = np.meshgrid(ext_ranges, ext_u, indexing="ij")
+        self._gain_ext = torch.as_tensor(cal.gain(rr, uu).astype(np.float32), device=self.device)
         self.bands = self._bands()
         self._kernel_ffts = [self._kernel_fft(d, rows) for d, rows in self.bands]
 
@@ -115,37 +119,37 @@ class FastEngine:
         return torch.fft.fft2(torch.as_tensor(kernel, device=self.device)), weight, fr, fu
 
     def splat(self, scatterers: Scatterers) -> torch.Tensor:
-        """Complex grid ``[ext_r, ext_u]`` of phase-exact bilinear scatterer weights."""
+        """Complex grid ``[ext_r, ext_u]`` of phase-exact bilinear scatterer weights.
+
+        The amplitude map ``A(r, u)`` varies over millimetres, so it is applied
+        per grid node after splatting rather than per scatterer. On the CPU
+        the accumulation order is fixed, so results are bit-reproducible; on a
+        GPU atomic additions may change the last bits.
+        """
         cal = self.calibration
-        r = scatterers.range_m
-        u = np.divide(scatterers.x_m, r, out=np.zeros_like(r), where=r > 0)
+        f32 = dict(dtype=torch.float32, device=self.device)
+        x = torch.as_tensor(scatterers.x_m, **f32)
+        z = torch.as_tensor(scatterers.z_m, **f32)
+        amp = torch.as_tensor(scatterers.amplitude, **f32)
+        r = torch.hypot(x, z)
+        u = x / r.clamp_min(1e-12)
         fr = (r - self.r0) / self.dr + self.kr
         fu = (u - self.u0) / self.du + self.ku
         keep = (fr >= 0) & (fr < self.ext_r - 1) & (fu >= 0) & (fu < self.ext_u - 1)
-        r, u, fr, fu = r[keep], u[keep], fr[keep], fu[keep]
-        amp = scatterers.amplitude[keep] * cal.gain(r, u)
-        i0, j0 = np.floor(fr).astype(np.int64), np.floor(fu).astype(np.int64)
+        fr, fu, amp = fr[keep], fu[keep], amp[keep]
+        i0, j0 = fr.floor(), fu.floor()
         tr, tu = fr - i0, fu - j0
-        # Axial phase of each node relative to the scatterer: κ·(r_node − r_k).
+        # Axial phase of each node relative to the scatterer: κ·(r_node − r_k), plus φ0.
         kappa_dr = cal.phase_slope_rad_m * self.dr
-        phase_lo = np.exp(-1j * kappa_dr * tr + 1j * cal.phase0_rad)
-        phase_hi = phase_lo * np.exp(1j * kappa_dr)
-        weights = np.concatenate(
-            [
-                amp * (1 - tr) * (1 - tu) * phase_lo,
-                amp * tr * (1 - tu) * phase_hi,
-                amp * (1 - tr) * tu * phase_lo,
-                amp * tr * tu * phase_hi,
-            ]
-        )
-        flat = np.concatenate(
-            [i0 * self.ext_u + j0, (i0 + 1) * self.ext_u + j0, i0 * self.ext_u + j0 + 1, (i0 + 1) * self.ext_u + j0 + 1]
-        )
-        size = self.ext_r * self.ext_u
-        real = np.bincount(flat, weights=weights.real, minlength=size)
-        imag = np.bincount(flat, weights=weights.imag, minlength=size)
-        grid = torch.complex(torch.from_numpy(real.astype(np.float32)), torch.from_numpy(imag.astype(np.float32)))
-        return grid.reshape(self.ext_r, self.ext_u).to(self.device)
+        lo = torch.polar(amp, cal.phase0_rad - kappa_dr * tr)
+        hi = lo * complex(math.cos(kappa_dr), math.sin(kappa_dr))
+        base = i0.long() * self.ext_u + j0.long()
+        grid = torch.zeros(self.ext_r * self.ext_u, dtype=torch.complex64, device=self.device)
+        grid.index_add_(0, base, lo * ((1 - tr) * (1 - tu)))
+        grid.index_add_(0, base + 1, lo * ((1 - tr) * tu))
+        grid.index_add_(0, base + self.ext_u, hi * (tr * (1 - tu)))
+        grid.index_add_(0, base + self.ext_u + 1, hi * (tr * tu))
+        return grid.reshape(self.ext_r, self.ext_u) * self._gain_ext
 
     def iq_tensor(self, scatterers: Scatterers) -> torch.Tensor:
         """Beamformed I/Q as a complex64 tensor ``[n_samples, n_lines]`` on the engine's device."""
