@@ -1,4 +1,6 @@
-"""Input and output: clips (DICOM, MP4/AVI/..., PNG folders, NumPy, HDF5), contours, tracks.
+"""Input and output: clips, contours, tracks and simulated sequence files.
+
+Clips: DICOM, MP4/AVI/..., PNG folders, NumPy, HDF5 sequence files.
 
 Frames are grey float32 [T, H, W] in [0, 1]; points are (x, y) px;
 ``spacing_mm`` is (dy, dx). Every writer is atomic (see :func:`atomic_path`).
@@ -20,7 +22,12 @@ from echostrain.io.overlay import LAYER_COLORS, overlay_points
 from echostrain.io.pngdir import read_png_folder
 from echostrain.io.read import SUPPORTED_FORMATS, read_video
 from echostrain.io.sector import sector_mask
-from echostrain.io.sequence import read_sequence_video
+from echostrain.io.sequence import (
+    SequenceData,
+    read_sequence,
+    read_sequence_video,
+    write_sequence,
+)
 from echostrain.io.tracks import TrackSet, read_tracks, write_tracks
 from echostrain.io.video import LUMA_BT601, EchoVideo, to_unit_float
 from echostrain.io.write import frames_to_uint8, write_mp4, write_png_frames
@@ -30,6 +37,7 @@ __all__ = [
     "LUMA_BT601",
     "SUPPORTED_FORMATS",
     "EchoVideo",
+    "SequenceData",
     "TrackSet",
     "atomic_path",
     "check_contour",
@@ -44,6 +52,7 @@ __all__ = [
     "read_npy",
     "read_npz",
     "read_png_folder",
+    "read_sequence",
     "read_sequence_video",
     "read_tracks",
     "read_video",
@@ -54,6 +63,7 @@ __all__ = [
     "write_mp4",
     "write_npz",
     "write_png_frames",
+    "write_sequence",
     "write_text_atomic",
     "write_tracks",
 ]
