@@ -61,3 +61,27 @@ __all__ = [
     "segment_boundaries",
     "segment_names",
 ]
+
+from echostrain.anatomy.echomap import EchogenicityMap, sector_grid, sector_margin_mm  # noqa: E402
+from echostrain.anatomy.scene import (  # noqa: E402
+    PARAMETER_RANGES,
+    ApicalScene,
+    SceneParameters,
+    build_scene,
+    lv_contours_mm,
+    sample_parameters,
+    sample_scene,
+)
+
+__all__ += [
+    "PARAMETER_RANGES",
+    "ApicalScene",
+    "EchogenicityMap",
+    "SceneParameters",
+    "build_scene",
+    "lv_contours_mm",
+    "sample_parameters",
+    "sample_scene",
+    "sector_grid",
+    "sector_margin_mm",
+]
