@@ -33,3 +33,44 @@ def test_simulate_frame_bad_input(tmp_path):
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and text in lines[0] and "Traceback" not in proc.stderr
         assert not out.exists()
+
+
+def test_simulate_and_view_a_sequence(tmp_path):
+    from echostrain.data import load_sequence
+    from echostrain.io import read_video
+
+    seq = tmp_path / "seq.h5"
+    proc = run("simulate", "--view", "a2c", "--seed", "4", "--frames", "18", "--per-cell", "1", "--out", seq)
+    assert proc.returncode == 0, proc.stderr
+    assert "a2c seed 4: 18 frames" in proc.stdout
+    data = load_sequence(seq)
+    assert data.view == "a2c" and data.seed == 4 and data.frames.shape[0] == 18
+    clip = read_video(seq)
+    assert clip.n_frames == 18 and clip.spacing_mm == (0.25, 0.25)
+    movie = tmp_path / "seq.mp4"
+    proc = run("view", seq, "--out", movie)
+    assert proc.returncode == 0, proc.stderr
+    assert read_video(movie).n_frames == 18
+
+
+def test_simulate_bad_input_writes_nothing(tmp_path):
+    out = tmp_path / "s.h5"
+    frame = np.zeros((3, 60, 80), np.uint8)
+    frame[:, 5:55, 10:70] = 100
+    np.save(tmp_path / "clip.npy", frame)
+    (tmp_path / "far.csv").write_text(
+        "layer,x,y\n" + "".join(f"endo,{x},{y}\n" for x, y in ((20, 50), (40, 10), (60, 50)))
+        + "".join(f"epi,{x},{y}\n" for x, y in ((15, 52), (40, 5), (65, 52), (200, 300)))
+    )
+    cases = [
+        (("--view", "plax"), "unknown view"),
+        (("--frames", "1"), "at least 2 frames"),
+        (("--template", tmp_path / "clip.npy"), "--contour"),
+        (("--template", tmp_path / "clip.npy", "--contour", tmp_path / "far.csv"), "outside"),
+    ]
+    for extra, text in cases:
+        proc = run("simulate", "--out", out, "--per-cell", "1", *extra)
+        assert proc.returncode == 2, (extra, proc.stderr)
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and text in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+    assert list(tmp_path.glob("*.h5")) == [] and not [p for p in tmp_path.iterdir() if ".tmp" in p.name]

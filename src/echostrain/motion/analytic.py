@@ -27,18 +27,20 @@ def cardiac_time_course(
 ) -> np.ndarray:
     """Shortening fraction ``f[T]`` in [0, 1]: 0 at ED (frame 0), 1 at ES.
 
-    ES falls at ``es_fraction`` of the RR interval; early filling recovers
-    65 % of the shortening within 0.17 RR, diastasis a further 13 % by
-    ES + 0.45 RR (capped at 0.9 RR), atrial contraction the rest. Longer
-    clips repeat the cycle.
+    Systole is S-shaped: isovolumic contraction (4 % of the shortening in
+    the first 12 % of systole), fastest shortening in mid ejection (62 % at
+    55 % of systole), ES at ``es_fraction`` of the RR interval. Early
+    filling recovers 65 % of the shortening within 0.17 RR, diastasis a
+    further 13 % by ES + 0.45 RR (capped at 0.9 RR), atrial contraction the
+    rest. Longer clips repeat the cycle.
     """
     if n_frames < 2 or fps <= 0 or heart_rate_bpm <= 0:
         raise ParameterError("need n_frames ≥ 2, fps > 0 and heart_rate_bpm > 0")
     if not 0.2 <= es_fraction <= 0.5:
         raise ParameterError(f"es_fraction must be within 0.2…0.5 of the cycle, got {es_fraction}")
     (d1, v1), (d2, v2) = _DIASTOLE_KNOTS
-    knots_t = [0.0, es_fraction, es_fraction + d1, min(es_fraction + d2, 0.9), 1.0]
-    knots_f = [0.0, 1.0, v1, v2, 0.0]
+    knots_t = [0.0, 0.12 * es_fraction, 0.55 * es_fraction, es_fraction, es_fraction + d1, min(es_fraction + d2, 0.9), 1.0]
+    knots_f = [0.0, 0.04, 0.62, 1.0, v1, v2, 0.0]
     course = PchipInterpolator(knots_t, knots_f)
     rr_s = 60.0 / heart_rate_bpm
     phase = (np.arange(n_frames) / fps / rr_s) % 1.0

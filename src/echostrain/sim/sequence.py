@@ -1,0 +1,198 @@
+"""Synthetic apical echo sequences whose every speckle moves with a known LV motion.
+
+:func:`simulate_sequence` draws (from one seed) an apical scene, an LV motion
+and the scatterers, moves the scatterers with the motion's dense field,
+renders every frame with a simulation engine, and returns the frames with
+the true tracks of myocardial points (endo, mid-wall, epi, with segment
+labels) and of tissue points, the myocardium mask of every frame and the
+true GLS and segmental strain computed from the true tracks by
+:mod:`echostrain.strain`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from echostrain import __version__
+from echostrain.anatomy.scene import ApicalScene, sample_scene
+from echostrain.anatomy.segments import check_view
+from echostrain.errors import ParameterError
+from echostrain.io.sequence import SequenceData
+from echostrain.motion.lv_motion import LVMotion, sample_motion
+from echostrain.motion.parameters import check_pathology
+from echostrain.sim.post import BModeSettings, ScanConverter
+from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
+from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
+from echostrain.sim.simulator import Simulator
+from echostrain.strain.analysis import compute_strain
+
+#: Extra sector (degrees) and depth (m) filled with scatterers, so tissue that
+#: moves into the image never leaves a hole at its edges.
+_FILL_MARGIN_DEG, _FILL_MARGIN_M = 6.0, 0.01
+
+
+@dataclass(frozen=True)
+class SequenceConfig:
+    """How to simulate a sequence (everything but the seed)."""
+
+    view: str = "a4c"
+    n_frames: int | None = None  # None: one cycle, ED to the next ED
+    engine: str = "fast"
+    pathology: str | None = None  # None: drawn (normal, regional, global)
+    per_cell: float = 10.0  # scatterers per resolution cell
+    probe: str = "P4-2v"
+    scan: SectorScan = field(default_factory=SectorScan)
+    settings: BModeSettings = field(default_factory=BModeSettings)
+    points_per_segment: int = 8  # true myocardial tracks: 3 layers × (6·m + 1) points
+    n_tissue_points: int = 64
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "view", check_view(self.view))
+        if self.pathology is not None:
+            object.__setattr__(self, "pathology", check_pathology(self.pathology))
+        if self.n_frames is not None and self.n_frames < 2:
+            raise ParameterError(f"a sequence needs at least 2 frames, got {self.n_frames}")
+        if not self.per_cell > 0:
+            raise ParameterError(f"scatterers per resolution cell must be positive, got {self.per_cell}")
+
+
+def _seed_streams(seed: int) -> dict[str, np.random.Generator]:
+    """Independent generators for each random part, derived from one seed."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"the seed must be a non-negative integer, got {seed!r}")
+    names = ("scene", "motion", "scatterers", "tissue_points")
+    children = np.random.SeedSequence(int(seed)).spawn(len(names))
+    return {name: np.random.default_rng(child) for name, child in zip(names, children)}
+
+
+def _tissue_points_mm(
+    motion: LVMotion, scan: SectorScan, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Random ED points in the sector (10–95 % of the depth), outside the myocardium."""
+    pts: list[np.ndarray] = []
+    while sum(len(p) for p in pts) < n:
+        r = np.sqrt(rng.uniform((0.1 * scan.depth_m) ** 2, (0.95 * scan.depth_m) ** 2, 4 * n)) * 1e3
+        th = rng.uniform(-0.9, 0.9, 4 * n) * scan.half_angle_rad
+        cand = np.stack([r * np.sin(th), r * np.cos(th)], axis=-1)
+        pts.append(cand[~motion.bind(cand).inside])
+    return np.concatenate(pts)[:n]
+
+
+def _mask(converter: ScanConverter, endo_px: np.ndarray, epi_px: np.ndarray) -> np.ndarray:
+    """Myocardium mask (the polygon endo → epi reversed) on the image grid."""
+    from PIL import Image, ImageDraw
+
+    polygon = np.concatenate([endo_px, epi_px[::-1]])
+    img = Image.new("1", (converter.width, converter.height), 0)
+    ImageDraw.Draw(img).polygon([tuple(p) for p in polygon.tolist()], fill=1, outline=1)
+    return np.asarray(img, dtype=bool)
+
+
+def simulate_sequence(
+    config: SequenceConfig,
+    seed: int,
+    scene: ApicalScene | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SequenceData:
+    """Simulate one sequence; the same config and seed give identical output.
+
+    ``scene`` replaces the procedural scene (e.g. a template from a real clip).
+    ``progress(done, total)`` is called after every frame.
+    """
+    rngs = _seed_streams(seed)
+    probe: PhasedArray = get_probe(config.probe)
+    scan = config.scan
+    if scene is None:
+        scene = sample_scene(config.view, rngs["scene"], depth_mm=scan.depth_m * 1e3, sector_deg=scan.sector_deg)
+    elif scene.view != config.view:
+        raise ParameterError(f"the scene is an {scene.view} view but the config asks for {config.view}")
+    params, motion = sample_motion(
+        scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
+    )
+
+    fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
+    speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
+    ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
+    echo = scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1])
+    amplitude = speckle.amplitude * amplitude_from_echogenicity(
+        np.clip(echo, 0.0, 1.0), config.settings.dynamic_range_db
+    )
+    binding = motion.bind(ed_mm)
+
+    sim = Simulator(config.engine, probe, scan, config.settings, device=config.device)
+    conv = sim.converter
+    wall_mm, layer, segment = motion.myocardial_tracks()
+    tissue_ed = _tissue_points_mm(motion, scan, config.n_tissue_points, rngs["tissue_points"])
+    tissue_binding = motion.bind(tissue_ed)
+    n_frames, n_wall = params.n_frames, wall_mm.shape[1]
+    k = motion.n_columns
+
+    frames = np.empty((n_frames, conv.height, conv.width), np.uint8)
+    masks = np.empty((n_frames, conv.height, conv.width), bool)
+    tracks_mm = np.empty((n_frames, n_wall + len(tissue_ed), 2))
+    reference = None
+    for t in range(n_frames):
+        pos = np.ascontiguousarray(motion.positions(binding, t).T) * 1e-3
+        frames[t], reference = sim.frame(Scatterers(pos[0], pos[1], amplitude), reference)
+        tracks_mm[t, :n_wall] = wall_mm[t]
+        tracks_mm[t, n_wall:] = motion.positions(tissue_binding, t)
+        if progress is not None:
+            progress(t + 1, n_frames)
+    tracks_px = conv.xz_m_to_px(tracks_mm[..., 0] * 1e-3, tracks_mm[..., 1] * 1e-3).astype(np.float32)
+    for t in range(n_frames):
+        masks[t] = _mask(conv, tracks_px[t, :k], tracks_px[t, 2 * k : 3 * k])
+
+    layer_all = np.concatenate([layer, np.full(len(tissue_ed), -1, np.int8)])
+    segment_all = np.concatenate([segment, np.full(len(tissue_ed), -1, np.int8)])
+    strain = compute_strain(
+        tracks_px, conv.spacing_mm, layer_all, segment_all, view=config.view,
+        ed_frame=0, es_frame=params.es_frame, fps=params.fps,
+    )
+    parameters = {
+        "probe": asdict(probe),
+        "scan": asdict(scan),
+        "settings": asdict(config.settings),
+        "scene": scene.params.to_dict() if hasattr(scene.params, "to_dict") else asdict(scene.params),
+        "motion": params.to_dict(),
+        "annulus_descent_mm": motion.annulus_descent_mm(),
+        "per_cell": config.per_cell,
+        "n_scatterers": len(speckle),
+        "reference_level": reference,
+        "n_tissue_points": len(tissue_ed),
+    }
+    return SequenceData(
+        frames=frames,
+        tracks=tracks_px,
+        track_layer=layer_all,
+        track_segment=segment_all,
+        myocardium_mask=masks,
+        spacing_mm=conv.spacing_mm,
+        fps=float(params.fps),
+        view=config.view,
+        ed_index=0,
+        es_index=int(params.es_frame),
+        seed=int(seed),
+        engine=config.engine,
+        gls_pct=strain.gls_curves_pct["endo"].astype(np.float32),
+        segmental_pct=strain.segment_curves_pct.astype(np.float32),
+        parameters=_jsonable(parameters),
+        version=__version__,
+    )
+
+
+def _jsonable(value):
+    """Plain JSON types for the parameters attribute (tuples → lists, numpy → Python, inf → None)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
