@@ -24,7 +24,7 @@ def montage(view: str, seed: int) -> Path:
     for name, t in (("ED", data.ed_index), ("ES", data.es_index)):
         rgb = overlay_points(data.frames[t : t + 1], data.tracks[t : t + 1, myo], labels=data.track_layer[myo], radius_px=2)[0]
         img = Image.fromarray(np.concatenate([np.repeat(data.frames[t][..., None], 3, -1), rgb], axis=1))
-        ImageDraw.Draw(img).text((8, 8), f"{view.upper()} {name} (frame {t}) — B-mode | true endo/mid/epi points", fill=(255, 255, 0))
+        ImageDraw.Draw(img).text((8, 8), f"{view.upper()} {name} (frame {t}): B-mode | true endo (red), mid (yellow), epi (cyan) points", fill=(255, 255, 0))
         panels.append(np.asarray(img))
     out = DOCS / f"sequence_{view}.png"
     m = data.parameters["motion"]
