@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -326,6 +327,64 @@ def view_sequence(
     else:
         write_png_frames(out, rgb, fps=data.fps, spacing_mm=data.spacing_mm)
     console.print(f"wrote {out}")
+
+
+@app.command()
+@handles_errors
+def generate(
+    n: Annotated[int, typer.Option("--n", help="Number of sequences.")],
+    out: Annotated[Path, typer.Option(help="Output folder (sequences, manifest.csv, generation.json).")],
+    views: Annotated[str, typer.Option(help="Views to draw from, comma-separated.")] = "a2c,a3c,a4c",
+    dysfunction_share: Annotated[float, typer.Option(help="Share of sequences with regional or global dysfunction.")] = 0.3,
+    engine: Annotated[str, typer.Option(help="Simulation engine: fast or simus.")] = "fast",
+    seed: Annotated[int, typer.Option(help="Master seed; per-sequence seeds are derived from it.")] = 0,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, tcp://HOST:PORT.")] = None,
+    frames: Annotated[int | None, typer.Option(help="Frames per sequence (default: one cycle).")] = None,
+    per_cell: Annotated[float, typer.Option(help="Scatterers per resolution cell.")] = 10.0,
+) -> None:
+    """Generate a dataset of sequences on dask (resumable: re-run the same command to finish it)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from echostrain.data.generate import GenerationSettings, run_generation
+
+    settings = GenerationSettings(
+        seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
+        engine=engine, n_frames=frames, per_cell=per_cell,
+    )
+    if n < 1:
+        raise ParameterError(f"--n must be at least 1, got {n}")
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+    )
+    state: dict[str, float] = {}
+
+    def on_start(todo: int, skipped: int) -> None:
+        if skipped:
+            err.print(f"{skipped} of {n} sequences already done and verified; {todo} to go")
+        state["task"] = progress.add_task("seq", total=todo, rate="")
+        state["t0"] = time.perf_counter()
+
+    def on_progress(row) -> None:
+        task = int(state["task"])
+        progress.advance(task)
+        done = progress.tasks[task].completed
+        per_hour = done / max(time.perf_counter() - state["t0"], 1e-9) * 3600
+        progress.update(task, rate=f"{per_hour:.0f}/h")
+
+    with progress:
+        summary = run_generation(n, out, settings, workers=workers, scheduler=scheduler,
+                                 on_start=on_start, on_progress=on_progress)
+    console.print(
+        f"{summary.done} generated, {summary.skipped} already done, {len(summary.failed)} failed "
+        f"in {summary.seconds:.1f} s → {out}"
+    )
+    if summary.failed:
+        for sid, sseed, message in summary.failed:
+            print(f"echostrain: failed: {sid} (seed {sseed}): {message}", file=sys.stderr)
+        raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -1,0 +1,105 @@
+"""Dataset generation: plan, resume after damage, external scheduler, bad input."""
+
+import hashlib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from echostrain.data.generate import GenerationSettings, plan_sequences, read_manifest, run_generation
+from echostrain.errors import OutputPathError, ParameterError
+
+SMALL = GenerationSettings(seed=3, n_frames=18, per_cell=0.5)
+
+
+def sums(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_plan_is_stable_and_mixes_views_pathologies_and_splits():
+    a, b = plan_sequences(GenerationSettings(seed=1), 200), plan_sequences(GenerationSettings(seed=1), 50)
+    assert a[:50] == b  # sequence i does not depend on n
+    assert {s.view for s in a} == {"a2c", "a3c", "a4c"}
+    share = sum(s.pathology != "normal" for s in a) / len(a)
+    assert 0.2 < share < 0.4
+    splits = [s.split for s in a]
+    assert 0.7 < splits.count("train") / 200 < 0.9 and "val" in splits and "test" in splits
+    assert plan_sequences(GenerationSettings(seed=2), 5) != a[:5]
+    with pytest.raises(ParameterError, match="--n"):
+        plan_sequences(SMALL, 0)
+
+
+def test_resume_redoes_only_missing_or_broken_sequences(tmp_path):
+    out = tmp_path / "gen"
+    first = run_generation(3, out, SMALL, workers=1)
+    assert (first.done, first.skipped, first.failed) == (3, 0, [])
+    reference = sums(out)
+    assert len(read_manifest(out)) == 3
+    # Damage: one file deleted, one truncated, a stale temporary left by a killed run.
+    (out / "seq_00000.h5").unlink()
+    broken = out / "seq_00001.h5"
+    broken.write_bytes(broken.read_bytes()[:1000])
+    (out / ".seq_00002.h5.tmp-abc123.h5").write_bytes(b"partial")
+    second = run_generation(3, out, SMALL, workers=1)
+    assert (second.done, second.skipped) == (2, 1)
+    assert sums(out) == reference  # byte-identical to the undamaged run, temporaries gone
+    third = run_generation(3, out, SMALL, workers=1)
+    assert (third.done, third.skipped) == (0, 3)
+    with pytest.raises(ParameterError, match="other settings"):
+        run_generation(3, out, GenerationSettings(seed=4, n_frames=18, per_cell=0.5), workers=1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_external_scheduler_and_worker_on_loopback(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen(
+        dask + ["--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(1.0)
+        summary = run_generation(2, tmp_path / "ext", SMALL, scheduler=address)
+        assert summary.done == 2 and not summary.failed
+        local = tmp_path / "local"
+        run_generation(2, local, SMALL, workers=1)
+        assert sums(tmp_path / "ext") == sums(local)  # same bytes whoever computes them
+    finally:
+        worker.kill()
+        scheduler.kill()
+        worker.wait()
+        scheduler.wait()
+
+
+def test_bad_input(tmp_path):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(OutputPathError, match="is a file"):
+        run_generation(2, a_file, SMALL, workers=1)
+    with pytest.raises(ParameterError):
+        GenerationSettings(views=("plax",))
+    with pytest.raises(ParameterError):
+        GenerationSettings(dysfunction_share=1.5)
+    cmd = [sys.executable, "-m", "echostrain", "generate", "--out", str(tmp_path / "g")]
+    for extra, text in ((["--n", "0"], "--n"), (["--n", "2", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"], "did not answer")):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=60)
+        assert time.perf_counter() - start < 15  # includes Python start-up; the wait itself is 8 s
+        assert proc.returncode == 2, proc.stderr
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "echostrain: error" in ln]
+        assert len(lines) == 1 and text in lines[0], proc.stderr
+    proc = subprocess.run(cmd[:-2] + ["--n", "2", "--out", str(a_file)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "is a file" in proc.stderr
