@@ -103,3 +103,9 @@ def test_bad_input():
         SequenceConfig(pathology="infarct")
     with pytest.raises(EchoStrainError, match="seed"):
         simulate_sequence(SequenceConfig(n_frames=18, per_cell=1.0), seed=-1)
+
+
+def test_seed_whose_near_field_tissue_crosses_the_probe_face():
+    """Regression: generation seed 3221950662447838672 (a3c) pushed scatterers to z < 0."""
+    d = simulate_sequence(SequenceConfig(view="a3c", n_frames=18, per_cell=4.0, pathology="normal"), seed=3221950662447838672)
+    assert d.frames.shape[0] == 18

@@ -138,7 +138,8 @@ def simulate_sequence(
     reference = None
     for t in range(n_frames):
         pos = np.ascontiguousarray(motion.positions(binding, t).T) * 1e-3
-        frames[t], reference = sim.frame(Scatterers(pos[0], pos[1], amplitude), reference)
+        front = pos[1] >= 0.0  # near-field tissue pushed behind the probe face leaves the image
+        frames[t], reference = sim.frame(Scatterers(pos[0, front], pos[1, front], amplitude[front]), reference)
         tracks_mm[t, :n_wall] = wall_mm[t]
         tracks_mm[t, n_wall:] = motion.positions(tissue_binding, t)
         if progress is not None:
