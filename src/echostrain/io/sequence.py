@@ -407,7 +407,9 @@ def write_sequence(path: str | os.PathLike[str], data: SequenceData) -> Path:
     params = parameters_to_json(data.parameters)
     text = h5py.string_dtype("utf-8")
     with atomic_path(target) as tmp:
-        with h5py.File(tmp, "w", libver=_LIBVER) as fh:
+        # No raw-data chunk cache: chunks go to disk in order as they are written,
+        # so the file layout (and its bytes) never depend on cache eviction.
+        with h5py.File(tmp, "w", libver=_LIBVER, rdcc_nbytes=0) as fh:
             _dataset(fh, "frames", data.frames, per_frame=True)
             _dataset(fh, "tracks", data.tracks)
             _dataset(fh, "track_layer", data.track_layer)
