@@ -92,3 +92,15 @@ def test_amplitude_from_echogenicity_inverts_log_compression():
     np.testing.assert_allclose(log_compress(amp, 1.0, 60.0), v, atol=1e-12)
     with pytest.raises(InvalidDataError):
         amplitude_from_echogenicity(np.array([1.2]))
+
+
+def test_fill_sector_scales_amplitudes_by_an_echogenicity_map():
+    from echostrain.anatomy.echomap import EchogenicityMap
+
+    image = np.zeros((151, 201), np.float32)
+    image[:, 100:] = 1.0  # x ≥ 0 bright, x < 0 at −60 dB
+    echo = EchogenicityMap(image, x0_mm=-100.0, z0_mm=0.0, pixel_mm=1.0)
+    s = fill_sector(get_probe("P4-2v"), SectorScan(), 2.0, np.random.default_rng(0), echogenicity=echo)
+    left, right = s.amplitude[s.x_m < -0.005], s.amplitude[s.x_m > 0.005]
+    ratio_db = 20 * np.log10(np.sqrt(np.mean(left**2) / np.mean(right**2)))
+    assert ratio_db == pytest.approx(-60.0, abs=0.5)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from echostrain.anatomy.echomap import EchogenicityMap
 from echostrain.errors import InvalidDataError, ParameterError
 from echostrain.sim.probe import PhasedArray, SectorScan
 
@@ -84,7 +85,7 @@ def fill_sector(
     scan: SectorScan,
     per_cell: float,
     rng: np.random.Generator,
-    echogenicity: np.ndarray | None = None,
+    echogenicity: EchogenicityMap | None = None,
     dynamic_range_db: float = 60.0,
 ) -> Scatterers:
     """Scatterers uniformly distributed (by area) in the sector, ``per_cell`` per resolution cell.
@@ -92,9 +93,9 @@ def fill_sector(
     Fully developed speckle needs about 10 or more per cell. Amplitudes are
     Gaussian (Rayleigh envelope) with variance ``1 / per_cell``, so the
     speckle's brightness does not depend on the density: echogenicity 1
-    tissue has about the RMS echo of a unit point scatterer. With ``echogenicity`` (an image in [0, 1]
-    covering the sector's bounding box, x from −r·sin θmax to +, z from 0 to
-    the depth), each amplitude is scaled by :func:`amplitude_from_echogenicity`.
+    tissue has about the RMS echo of a unit point scatterer. With an
+    ``echogenicity`` map (mm, probe at the origin), each amplitude is scaled
+    by :func:`amplitude_from_echogenicity` of the map at the scatterer.
     """
     if not (np.isfinite(per_cell) and per_cell > 0):
         raise ParameterError(f"scatterers per resolution cell must be positive, got {per_cell}")
@@ -105,7 +106,8 @@ def fill_sector(
     x, z = r * np.sin(theta), r * np.cos(theta)
     amp = rng.standard_normal(n) / np.sqrt(per_cell)
     if echogenicity is not None:
-        amp *= sample_echogenicity(echogenicity, x, z, scan, dynamic_range_db)
+        values = np.clip(echogenicity.sample(x * 1e3, z * 1e3), 0.0, 1.0)
+        amp *= amplitude_from_echogenicity(values, dynamic_range_db)
     return Scatterers(x, z, amp)
 
 
@@ -122,19 +124,3 @@ def amplitude_from_echogenicity(values: np.ndarray, dynamic_range_db: float = 60
         raise ParameterError(f"dynamic range must be positive (dB), got {dynamic_range_db}")
     return 10.0 ** ((v - 1.0) * dynamic_range_db / 20.0)
 
-
-def sample_echogenicity(
-    image: np.ndarray, x_m: np.ndarray, z_m: np.ndarray, scan: SectorScan, dynamic_range_db: float = 60.0
-) -> np.ndarray:
-    """Amplitude factors of scatterers from an echogenicity image over the sector's bounding box."""
-    from scipy.ndimage import map_coordinates
-
-    img = np.asarray(image, dtype=float)
-    if img.ndim != 2 or min(img.shape) < 2:
-        raise InvalidDataError(f"echogenicity must be a 2-D image, got shape {img.shape}")
-    h, w = img.shape
-    half_width = scan.depth_m * np.sin(scan.half_angle_rad)
-    col = (x_m + half_width) / (2 * half_width) * (w - 1)
-    row = z_m / scan.depth_m * (h - 1)
-    values = map_coordinates(img, [row, col], order=1, mode="nearest")
-    return amplitude_from_echogenicity(np.clip(values, 0.0, 1.0), dynamic_range_db)

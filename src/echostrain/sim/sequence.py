@@ -26,7 +26,7 @@ from echostrain.motion.lv_motion import LVMotion, sample_motion
 from echostrain.motion.parameters import check_pathology
 from echostrain.sim.post import BModeSettings, ScanConverter
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
-from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
+from echostrain.sim.scatterers import Scatterers, fill_sector
 from echostrain.sim.simulator import Simulator
 from echostrain.strain.analysis import compute_strain
 
@@ -116,12 +116,12 @@ def simulate_sequence(
     )
 
     fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
-    speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
-    ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
-    echo = scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1])
-    amplitude = speckle.amplitude * amplitude_from_echogenicity(
-        np.clip(echo, 0.0, 1.0), config.settings.dynamic_range_db
+    speckle = fill_sector(
+        probe, fill_scan, config.per_cell, rngs["scatterers"],
+        echogenicity=scene.echogenicity, dynamic_range_db=config.settings.dynamic_range_db,
     )
+    ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
+    amplitude = speckle.amplitude
     binding = motion.bind(ed_mm)
 
     sim = Simulator(config.engine, probe, scan, config.settings, device=config.device)
