@@ -47,6 +47,11 @@ def test_version_and_help():
 def test_demo_prints_gls_and_segments_and_writes_png(demo_dir):
     out, stdout = demo_dir
     assert "GLS =" in stdout and "basal inferoseptal" in stdout
+    assert "simulated an A4C sequence" in stdout
+    from echostrain.data import load_sequence
+
+    seq = load_sequence(out / "demo_sequence.h5")
+    assert seq.view == "a4c" and (out / "demo_sequence.mp4").stat().st_size > 10_000
     png = Image.open(out / "demo_strain_curves.png")
     assert png.size[0] > 400 and png.size[1] > 300
     summary = json.loads((out / "demo_strain.json").read_text())
