@@ -214,26 +214,30 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     return n
 
 
-def _prepare_out(out_dir: Path, settings: GenerationSettings) -> None:
-    from echostrain.io.atomic import write_text_atomic
-
+def _check_out(out_dir: Path, settings: GenerationSettings) -> None:
+    """Refuse an --out that is a file or that holds a generation with other settings (reads only)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputPathError(f"--out {out_dir} is a file; give a folder for the sequences")
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / SETTINGS
-    wanted = settings.to_dict()
     if path.exists():
         try:
             have = json.loads(path.read_text())
         except ValueError:
             have = None
-        if have != wanted:
+        if have != settings.to_dict():
             raise ParameterError(
                 f"{out_dir} holds a generation with other settings ({path.name}: {have}); "
                 "use the same --seed/--views/--dysfunction-share/--engine/--frames/--per-cell or another --out"
             )
-    else:
-        write_text_atomic(path, json.dumps(wanted, indent=2, sort_keys=True) + "\n")
+
+
+def _prepare_out(out_dir: Path, settings: GenerationSettings) -> None:
+    from echostrain.io.atomic import write_text_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / SETTINGS
+    if not path.exists():
+        write_text_atomic(path, json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n")
 
 
 def _is_done(out_dir: Path, row: dict[str, str] | None) -> bool:
@@ -243,7 +247,7 @@ def _is_done(out_dir: Path, row: dict[str, str] | None) -> bool:
     return path.exists() and str(path.stat().st_size) == str(row["size_bytes"]) and sha256_of(path) == row["sha256"]
 
 
-def connect(scheduler: str | None, workers: int | None, timeout_s: float = 8.0):
+def connect(scheduler: str | None, workers: int | None, timeout_s: float = 6.0):
     """A dask Client: to ``scheduler`` (``tcp://host:port``) or to a new LocalCluster."""
     from distributed import Client, LocalCluster
 
@@ -282,23 +286,25 @@ def run_generation(
         raise ParameterError(f"--workers must be at least 1, got {workers}")
     out = Path(out_dir)
     specs = plan_sequences(settings, n)
-    _prepare_out(out, settings)
-    remove_stale_temporaries(out)
+    _check_out(out, settings)
     start = time.perf_counter()
     summary = GenerationSummary(planned=n)
-    manifest = read_manifest(out)
+    manifest = read_manifest(out) if out.is_dir() else {}
     rows = {k: v for k, v in manifest.items() if _is_done(out, v)}
     todo = [s for s in specs if s.id not in rows]
     summary.skipped = n - len(todo)
-    if on_start:
-        on_start(len(todo), summary.skipped)
-    if rows != manifest:
-        write_manifest(out, rows)  # drop rows whose file is missing or broken
-    if todo:
-        from distributed import as_completed
+    # Connect before writing anything, so a bad scheduler address leaves no trace.
+    client = connect(scheduler, workers) if todo else None
+    try:
+        _prepare_out(out, settings)
+        remove_stale_temporaries(out)
+        if on_start:
+            on_start(len(todo), summary.skipped)
+        if rows != manifest:
+            write_manifest(out, rows)  # drop rows whose file is missing or broken
+        if client is not None:
+            from distributed import as_completed
 
-        client = connect(scheduler, workers)
-        try:
             futures = {
                 client.submit(generate_one, spec, str(out), settings, key=f"{spec.id}-{settings.seed}", retries=1, pure=False): spec
                 for spec in todo
@@ -320,7 +326,8 @@ def run_generation(
                 summary.done += 1
                 if on_progress:
                     on_progress(row)
-        finally:
+    finally:
+        if client is not None:
             cluster = getattr(client, "cluster", None)
             client.close()
             if cluster is not None:
