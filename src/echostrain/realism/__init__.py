@@ -1,4 +1,4 @@
-"""Realism: measure speckle decorrelation on real clips (and, later, reproduce it in sim).
+"""Realism: measure speckle decorrelation on real clips and fit the simulator's coherence to it.
 
 Part 1 (this module set): :func:`measure_decorrelation` measures how the
 speckle of tissue patches decorrelates over time (motion-compensated,

@@ -26,7 +26,8 @@ from echostrain.motion.lv_motion import LVMotion, sample_motion
 from echostrain.motion.parameters import check_pathology
 from echostrain.sim.post import BModeSettings, ScanConverter
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
-from echostrain.sim.scatterers import Scatterers, fill_sector
+from echostrain.sim.coherence import AmplitudeRenewal, CoherenceModel
+from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
 from echostrain.sim.simulator import Simulator
 from echostrain.strain.analysis import compute_strain
 
@@ -50,6 +51,7 @@ class SequenceConfig:
     points_per_segment: int = 8  # true myocardial tracks: 3 layers × (6·m + 1) points
     n_tissue_points: int = 64
     device: str = "cpu"
+    coherence: CoherenceModel | None = None  # None: scatterer amplitudes never change (c = 1)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "view", check_view(self.view))
@@ -65,7 +67,7 @@ def _seed_streams(seed: int) -> dict[str, np.random.Generator]:
     """Independent generators for each random part, derived from one seed."""
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"the seed must be a non-negative integer, got {seed!r}")
-    names = ("scene", "motion", "scatterers", "tissue_points")
+    names = ("scene", "motion", "scatterers", "tissue_points", "decorrelation")
     children = np.random.SeedSequence(int(seed)).spawn(len(names))
     return {name: np.random.default_rng(child) for name, child in zip(names, children)}
 
@@ -116,12 +118,14 @@ def simulate_sequence(
     )
 
     fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
-    speckle = fill_sector(
-        probe, fill_scan, config.per_cell, rngs["scatterers"],
-        echogenicity=scene.echogenicity, dynamic_range_db=config.settings.dynamic_range_db,
-    )
+    speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
     ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
-    amplitude = speckle.amplitude
+    echo = np.clip(scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1]), 0.0, 1.0)
+    scale = amplitude_from_echogenicity(echo, config.settings.dynamic_range_db)
+    amplitude = speckle.amplitude * scale
+    renewal = None
+    if config.coherence is not None:
+        renewal = AmplitudeRenewal(speckle.amplitude, scale, config.coherence, params.fps, rngs["decorrelation"])
     binding = motion.bind(ed_mm)
 
     sim = Simulator(config.engine, probe, scan, config.settings, device=config.device)
@@ -139,7 +143,8 @@ def simulate_sequence(
     for t in range(n_frames):
         pos = np.ascontiguousarray(motion.positions(binding, t).T) * 1e-3
         front = pos[1] >= 0.0  # near-field tissue pushed behind the probe face leaves the image
-        frames[t], reference = sim.frame(Scatterers(pos[0, front], pos[1, front], amplitude[front]), reference)
+        amp = amplitude if renewal is None else renewal.next(first=t == 0)
+        frames[t], reference = sim.frame(Scatterers(pos[0, front], pos[1, front], amp[front]), reference)
         tracks_mm[t, :n_wall] = wall_mm[t]
         tracks_mm[t, n_wall:] = motion.positions(tissue_binding, t)
         if progress is not None:
@@ -165,6 +170,7 @@ def simulate_sequence(
         "n_scatterers": len(speckle),
         "reference_level": reference,
         "n_tissue_points": len(tissue_ed),
+        "coherence": None if config.coherence is None else asdict(config.coherence),
     }
     return SequenceData(
         frames=frames,
