@@ -36,7 +36,7 @@ def test_scan_conversion_of_an_analytic_beam_image():
 
 def test_log_compression_levels():
     env = np.array([1.0, 0.1, 1e-3, 1e-6, 10.0])
-    np.testing.assert_allclose(log_compress(env, 1.0, 60.0), [1.0, 40 / 60, 0.0 + 0 * 1, 0.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(log_compress(env, 1.0, 60.0), [1.0, 40 / 60, 0.0, 0.0, 1.0], atol=1e-12)
     np.testing.assert_allclose(log_compress(np.array([0.1]), 1.0, 60.0, gain_db=20.0), [1.0])
 
 

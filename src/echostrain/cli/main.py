@@ -107,15 +107,10 @@ def demo(
     console.print(f"GLS = {outputs.result.gls_pct:.2f} %  (ED frame {summary['ed_frame']}, ES frame {summary['es_frame']})")
     console.print(f"wrote {outputs.tracks_path}, {outputs.json_path}, {outputs.plot_path}")
     if sequence:
-        from echostrain.io import overlay_points, write_mp4
-        from echostrain.io.sequence import write_sequence
-        from echostrain.sim.sequence import SequenceConfig, simulate_sequence
+        from echostrain.cli.demo import run_demo_sequence
 
         start = time.perf_counter()
-        data = simulate_sequence(SequenceConfig(view="a4c", pathology="regional"), seed=7)
-        seq_path = write_sequence(out / "demo_sequence.h5", data)
-        rgb = overlay_points(data.frames, data.tracks, labels=data.track_layer, radius_px=2)
-        movie = write_mp4(out / "demo_sequence.mp4", rgb, fps=data.fps, spacing_mm=data.spacing_mm)
+        data, seq_path, movie = run_demo_sequence(out)
         m = data.parameters["motion"]
         states = ", ".join(f"{name}: {state}" for name, state in zip(segment_names("a4c"), m["segment_state"]) if state != "normal")
         console.print(
@@ -371,8 +366,6 @@ def generate(
         seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
         engine=engine, n_frames=frames, per_cell=per_cell,
     )
-    if n < 1:
-        raise ParameterError(f"--n must be at least 1, got {n}")
     err = Console(stderr=True)
     progress = Progress(
         TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),

@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -205,8 +206,6 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     for p in out_dir.iterdir():
         if p.name.startswith(".") and ".tmp-" in p.name:
             if p.is_dir():
-                import shutil
-
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
@@ -260,8 +259,6 @@ def connect(scheduler: str | None, workers: int | None, timeout_s: float = 6.0):
                 "start it with `dask scheduler` and check the address"
             ) from None
     n = workers or max(1, min(os.cpu_count() or 1, 8))
-    if n < 1:
-        raise ParameterError(f"--workers must be at least 1, got {workers}")
     cluster = LocalCluster(
         n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
     )

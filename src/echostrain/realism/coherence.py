@@ -24,12 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError, ParameterError
-from echostrain.realism.decorrelation import DecorrelationProfile
 from echostrain.sim.coherence import CoherenceModel
 
 DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_COHERENCE = DATA / "default_coherence.json"
 
 
 def calibrate_image_correlation(
@@ -46,19 +43,19 @@ def calibrate_image_correlation(
     """
     from echostrain.io.video import EchoVideo
     from echostrain.realism.decorrelation import measure_decorrelation
-    from echostrain.sim import SectorScan, Simulator, fill_sector, get_probe
+    from echostrain.sim import Scatterers, SectorScan, Simulator, amplitude_from_echogenicity, fill_sector, get_probe
 
     probe, scan = get_probe("P4-2v"), SectorScan()
     sim = Simulator("fast", probe, scan)
     rng = np.random.default_rng(seed)
     base = fill_sector(probe, scan, per_cell, rng)
-    tissue = 10 ** ((0.6 - 1) * 3)  # echogenicity 0.6
-    first, ref = sim.frame(type(base)(base.x_m, base.z_m, base.amplitude * tissue))
+    tissue = float(amplitude_from_echogenicity(np.array(0.6)))
+    first, ref = sim.frame(Scatterers(base.x_m, base.z_m, base.amplitude * tissue))
     g = []
     for r in np.asarray(r_values, dtype=float):
         noise = rng.standard_normal(len(base)) * np.std(base.amplitude)
         amp = (r * base.amplitude + np.sqrt(max(1 - r * r, 0.0)) * noise) * tissue
-        second, _ = sim.frame(type(base)(base.x_m, base.z_m, amp), ref)
+        second, _ = sim.frame(Scatterers(base.x_m, base.z_m, amp), ref)
         clip = EchoVideo(np.stack([first, second]).astype(np.float32) / 255.0, spacing_mm=sim.spacing_mm, fps=50.0)
         prof = measure_decorrelation(clip, max_lag_frames=1, patch_mm=patch_mm, search_mm=search_mm,
                                      rng=np.random.default_rng(seed), n_patches=300)
@@ -92,24 +89,6 @@ def fit_coherence(
             if err < best[0]:
                 best = (err, float(beta), float(tau))
     return CoherenceModel(beta=best[1], tau_ms=best[2]), best[0]
-
-
-def load_coherence(spec: str | Path | None) -> CoherenceModel | None:
-    """A coherence model from ``'default'``, ``'none'`` or a JSON file (a fit, or a profile to fit now)."""
-    if spec is None or str(spec).lower() == "none":
-        return None
-    path = DEFAULT_COHERENCE if str(spec).lower() == "default" else Path(spec)
-    if not path.exists():
-        raise ParameterError(f"decorrelation file {path} does not exist; give a profile JSON, 'default' or 'none'")
-    try:
-        data = json.loads(path.read_text())
-    except ValueError as exc:
-        raise CorruptInputError(f"{path} is not JSON ({exc})") from None
-    if isinstance(data, dict) and "beta" in data and "tau_ms" in data:
-        return CoherenceModel(float(data["beta"]), float(data["tau_ms"]))
-    profile = DecorrelationProfile.from_json(path)
-    model, _ = fit_coherence(profile.lags_ms, profile.mean, calibrate_image_correlation())
-    return model
 
 
 def save_coherence(path: Path, model: CoherenceModel, **extra) -> Path:

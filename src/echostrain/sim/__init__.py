@@ -8,6 +8,7 @@ from echostrain.sim.scatterers import (
     Scatterers,
     amplitude_from_echogenicity,
     fill_sector,
+    resolution_cell,
     resolution_cell_area_m2,
     sector_cell_count,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "log_compress",
     "make_engine",
     "make_phantom",
+    "resolution_cell",
     "resolution_cell_area_m2",
     "sector_cell_count",
 ]

@@ -60,24 +60,22 @@ class Scatterers:
         )
 
 
-def resolution_cell_area_m2(probe: PhasedArray, range_m: float | np.ndarray) -> np.ndarray:
-    """Approximate −6 dB resolution-cell area at a range (m²): axial × lateral width.
-
-    Axial width ≈ c / (2 · bandwidth in Hz); lateral ≈ 1.2 λ r / aperture
-    (receive focusing with the full aperture).
-    """
+def resolution_cell(probe: PhasedArray) -> tuple[float, float]:
+    """Nominal −6 dB resolution cell: axial size c / (2 · bandwidth) in m, lateral angle 1.2 λ / aperture in rad."""
     bw_hz = probe.center_frequency_hz * probe.bandwidth_pct / 100.0
-    axial = probe.speed_of_sound_m_s / (2.0 * bw_hz)
-    lateral = 1.2 * probe.wavelength_m * np.asarray(range_m, dtype=float) / probe.aperture_m
-    return axial * lateral
+    return probe.speed_of_sound_m_s / (2.0 * bw_hz), 1.2 * probe.wavelength_m / probe.aperture_m
+
+
+def resolution_cell_area_m2(probe: PhasedArray, range_m: float | np.ndarray) -> np.ndarray:
+    """Approximate −6 dB resolution-cell area at a range (m²): axial size × lateral angle × range."""
+    axial_m, lateral_rad = resolution_cell(probe)
+    return axial_m * lateral_rad * np.asarray(range_m, dtype=float)
 
 
 def sector_cell_count(probe: PhasedArray, scan: SectorScan) -> float:
     """Number of resolution cells in the sector (the count is independent of range)."""
-    bw_hz = probe.center_frequency_hz * probe.bandwidth_pct / 100.0
-    axial = probe.speed_of_sound_m_s / (2.0 * bw_hz)
-    lateral_rad = 1.2 * probe.wavelength_m / probe.aperture_m
-    return (scan.depth_m - scan.min_depth_m) / axial * (2 * scan.half_angle_rad) / lateral_rad
+    axial_m, lateral_rad = resolution_cell(probe)
+    return (scan.depth_m - scan.min_depth_m) / axial_m * (2 * scan.half_angle_rad) / lateral_rad
 
 
 def fill_sector(

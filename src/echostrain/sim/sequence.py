@@ -11,7 +11,6 @@ true GLS and segmental strain computed from the true tracks by
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -187,19 +186,7 @@ def simulate_sequence(
         engine=config.engine,
         gls_pct=strain.gls_curves_pct["endo"].astype(np.float32),
         segmental_pct=strain.segment_curves_pct.astype(np.float32),
-        parameters=_jsonable(parameters),
+        parameters=parameters,
         version=__version__,
     )
 
-
-def _jsonable(value):
-    """Plain JSON types for the parameters attribute (tuples → lists, numpy → Python, inf → None)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
