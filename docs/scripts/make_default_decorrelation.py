@@ -1,10 +1,13 @@
 """Measure decorrelation on the real clips, fit the simulator's coherence to it, and check the fit.
 
-Writes src/echostrain/realism/data/default_profile.json (the real curve, with
-provenance) and default_coherence.json (β, τ and how they were fitted), then
-simulates sequences with and without the fitted coherence and prints the
-mean absolute error (MAE) between the real and simulated correlation-vs-lag
-curves. Needs ../shared/realdata (never copied into the project).
+Writes
+* src/echostrain/realism/data/default_profile.json: the real curve, with provenance;
+* src/echostrain/sim/data/default_coherence.json: β (per depth), τ and how they were fitted;
+* docs/realism_decorrelation.png and docs/results/realism_decorrelation.json: real curves
+  against sequences simulated with the fitted model and without decorrelation.
+
+The last line prints the mean absolute errors (MAE). Needs ../shared/realdata
+(never copied into the project).
 
 Usage: python docs/scripts/make_default_decorrelation.py [--realdata ../shared/realdata]
 """
@@ -12,37 +15,41 @@ Usage: python docs/scripts/make_default_decorrelation.py [--realdata ../shared/r
 from __future__ import annotations
 
 import argparse
-import math
+import json
 from pathlib import Path
 
 import numpy as np
 
 from echostrain.io import read_video
-from echostrain.io.video import EchoVideo
-from echostrain.realism.coherence import DATA, calibrate_image_correlation, fit_coherence, save_coherence
+from echostrain.realism.coherence import (
+    DEFAULT_PROFILE_PATH,
+    FIT_SEQUENCES,
+    calibrate_image_correlation,
+    fit_profile,
+    save_coherence,
+    simulated_profile,
+)
 from echostrain.realism.decorrelation import combine_profiles, curve_mae, measure_decorrelation
-from echostrain.sim.coherence import CoherenceModel
-from echostrain.sim.sequence import SequenceConfig, simulate_sequence
+from echostrain.realism.report import realism_report
+from echostrain.sim.coherence import DEFAULT_COHERENCE_PATH
 
 REAL = ("echotracker_a4c.mp4", "echotracker_alax.mp4")  # apical LV views, like the simulator's
-SIM_SEEDS = ((1, "a4c"), (2, "a3c"), (3, "a2c"))
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def measure_sim(coherence: CoherenceModel | None, max_lag_ms: float):
-    profiles = []
-    for seed, view in SIM_SEEDS:
-        data = simulate_sequence(SequenceConfig(view=view, pathology="normal", coherence=coherence), seed=seed)
-        k = min(data.frames.shape[0] - 1, math.ceil(max_lag_ms * data.fps / 1000.0))
-        clip = EchoVideo(data.frames.astype(np.float32) / 255.0, spacing_mm=data.spacing_mm, fps=data.fps,
-                         source=f"sim-{view}-{seed}")
-        profiles.append(measure_decorrelation(clip, max_lag_frames=k, rng=np.random.default_rng(0),
-                                              clip_id=f"sim_{view}_{seed}"))
-    return combine_profiles(profiles)
+def depth_mae(real, sim) -> list[float]:
+    """MAE per depth bin between two profiles on the real lags both cover."""
+    out = []
+    lags = real.lags_ms[real.lags_ms <= sim.max_lag_ms + 1e-9]
+    for d in range(real.by_depth.shape[0]):
+        s = np.interp(lags, np.r_[0.0, sim.lags_ms], np.r_[1.0, sim.by_depth[d]])
+        out.append(round(float(np.nanmean(np.abs(real.by_depth[d, : lags.size] - s))), 4))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--realdata", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "realdata")
+    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     args = parser.parse_args()
     real = []
     for name in REAL:
@@ -54,28 +61,43 @@ def main() -> None:
         "measured by docs/scripts/make_default_decorrelation.py on the clips named in clip_ids "
         "(../shared/realdata, see its SOURCES.md); spacing estimated from the fan height as 150 mm"
     )
-    profile.to_json(DATA / "default_profile.json")
+    profile.to_json(DEFAULT_PROFILE_PATH)
     max_lag = float(profile.lags_ms[-1])
     print(f"real combined: lags {np.round(profile.lags_ms, 1)} mean {np.round(profile.mean, 3)}")
 
     calibration = calibrate_image_correlation()
     print("calibration r → g(r):", np.round(calibration[0], 3), np.round(calibration[1], 3))
-    still = measure_sim(None, max_lag)
-    mae_still = curve_mae(profile, still)
-    motion_only = np.interp(profile.lags_ms, still.lags_ms, still.mean)
-    model, fit_err = fit_coherence(profile.lags_ms, profile.mean, calibration, motion_only=motion_only)
-    print(f"fitted β = {model.beta:.3f}, τ = {model.tau_ms:.0f} ms (fit error {fit_err:.4f})")
-    decor = measure_sim(model, max_lag)
-    mae = curve_mae(profile, decor)
+    still = simulated_profile(None, max_lag, progress=print)
+    model, info = fit_profile(profile, still, calibration)
+    print(f"fitted: {model}  {info}")
+    decor = simulated_profile(model, max_lag, progress=print)
+    mae, mae_still = curve_mae(profile, decor), curve_mae(profile, still)
+    png = ROOT / "docs" / "realism_decorrelation.png"
+    report = realism_report(real, [decor], png, baseline=[still],
+                            title="Speckle decorrelation, default profile")
+    report["mae_by_depth"] = depth_mae(profile, decor)
+    report["mae_by_depth_without"] = depth_mae(profile, still)
+    report["depth_bins_mm"] = profile.depth_bins_mm.tolist()
     save_coherence(
-        DATA / "default_coherence.json", model,
-        fitted_to="default_profile.json", fit_error=round(fit_err, 5),
+        DEFAULT_COHERENCE_PATH, model,
+        fitted_to="echostrain/realism/data/default_profile.json",
+        fitted_by="docs/scripts/make_default_decorrelation.py",
+        fit=info,
+        simulated_sequences=[f"{view} seed {seed}" for seed, view in FIT_SEQUENCES],
         mae_with=round(mae, 4), mae_without=round(mae_still, 4),
         calibration_r=[round(v, 4) for v in calibration[0]], calibration_g=[round(v, 4) for v in calibration[1]],
     )
+    results = ROOT / "docs" / "results"
+    results.mkdir(exist_ok=True)
+    report["png"] = "docs/realism_decorrelation.png"
+    (results / "realism_decorrelation.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"sim without decorrelation: mean {np.round(still.mean, 3)} at {np.round(still.lags_ms, 1)} ms")
     print(f"sim with decorrelation:    mean {np.round(decor.mean, 3)} at {np.round(decor.lags_ms, 1)} ms")
-    print(f"mae_default={mae:.4f} mae_no_decorrelation={mae_still:.4f} beta={model.beta:.3f} tau_ms={model.tau_ms:.0f}")
+    print(f"by depth {profile.depth_bins_mm.tolist()} mm: MAE with {report['mae_by_depth']}, "
+          f"without {report['mae_by_depth_without']}")
+    phase = report["phase"]["mae"] if report["phase"] else float("nan")
+    print(f"mae_default={mae:.4f} mae_no_decorrelation={mae_still:.4f} phase_mae_default={phase:.4f} "
+          f"phase_mae_no_decorrelation={report['phase_mae_baseline']:.4f}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from scipy import ndimage
 
 SIZE = 96
 SPACING = (0.2, 0.2)
-FAST = ("--patch-mm", "2", "--search-mm", "1", "--n-patches", "60")
+FAST = ("--patch-mm", "3", "--search-mm", "0.6", "--n-patches", "60")
 
 
 def run(*args):
@@ -65,6 +65,37 @@ def one_line_error(proc, text):
     assert "Traceback" not in proc.stderr
 
 
+def wall_contour(path, shift=0.0):
+    """A band 20 px high across the clip as an endo/epi contour (JSON), moved down by ``shift`` px."""
+    x = np.linspace(10.0, SIZE - 11.0, 12)
+    endo = np.stack([x, np.full_like(x, 30.0 + shift)], axis=-1)
+    epi = np.stack([x, np.full_like(x, 50.0 + shift)], axis=-1)
+    path.write_text(json.dumps({"endo": endo.tolist(), "epi": epi.tolist()}))
+    return path
+
+
+def test_measure_in_the_wall_given_by_a_contour(tmp_path):
+    # speckle renewed with c = 0.95 in the band of the contour, c = 0.5 elsewhere
+    rng = np.random.default_rng(11)
+    band = np.zeros((SIZE, SIZE), bool)
+    band[30:51, 10:SIZE - 10] = True
+    f, out = speckle(rng, (SIZE, SIZE)), []
+    for t in range(8):
+        if t:
+            c = np.where(band, 0.95, 0.5)
+            f = c * f + np.sqrt(1.0 - c * c) * speckle(rng, (SIZE, SIZE))
+        out.append(f)
+    clip = make_clip(tmp_path / "band.npz", 1.0, frames=np.clip(0.5 + 0.1 * np.asarray(out), 0, 1).astype(np.float32))
+    args = ("decorrelation", "measure", clip, "--max-lag-frames", "1", *FAST)
+    proc = run(*args, "--out", tmp_path / "wall.json", "--contour", wall_contour(tmp_path / "w.json"))
+    assert proc.returncode == 0, proc.stderr
+    wall = json.loads((tmp_path / "wall.json").read_text())["mean"][0]
+    proc = run(*args, "--out", tmp_path / "all.json")
+    assert proc.returncode == 0, proc.stderr
+    everywhere = json.loads((tmp_path / "all.json").read_text())["mean"][0]
+    assert wall > 0.9 and everywhere < wall - 0.1
+
+
 def test_measure_writes_a_combined_profile(clips, tmp_path):
     from echostrain.realism import DecorrelationProfile
 
@@ -106,6 +137,8 @@ def test_measure_options_spacing_and_fps(clips, tmp_path):
         ("missing", "does not exist"),
         ("bad-spacing", "--spacing-mm"),
         ("lag-too-long", "max_lag_frames"),
+        ("contour-outside", "outside the image"),
+        ("contour-count", "one contour per clip"),
     ],
 )
 def test_measure_bad_input(clips, tmp_path, case, text):
@@ -116,11 +149,13 @@ def test_measure_bad_input(clips, tmp_path, case, text):
         "missing": [tmp_path / "nope.npz"],
         "bad-spacing": [clips["slow"], "--spacing-mm", "0.2"],
         "lag-too-long": [clips["slow"], "--max-lag-frames", "10"],
+        "contour-outside": [clips["slow"], "--contour", wall_contour(tmp_path / "w_out.json", shift=80.0)],
+        "contour-count": [clips["slow"], clips["fast"], "--contour", wall_contour(tmp_path / "w.json")],
     }[case]
     proc = run("decorrelation", "measure", *args, "--out", out, *FAST)
     one_line_error(proc, text)
     assert not out.exists()
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("w")] == []  # the test's contours only
 
 
 def test_realism_identical_inputs_give_zero_mae(clips, tmp_path):

@@ -44,6 +44,12 @@ def test_simulate_and_view_a_sequence(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "a2c seed 4: 18 frames" in proc.stdout
     data = load_sequence(seq)
+    assert data.parameters["coherence"]["format"] == "echostrain.coherence_model"  # decorrelation on by default
+    plain = tmp_path / "plain.h5"
+    proc = run("simulate", "--view", "a2c", "--seed", "4", "--frames", "18", "--per-cell", "1",
+               "--decorrelation", "none", "--out", plain)
+    assert proc.returncode == 0, proc.stderr
+    assert load_sequence(plain).parameters["coherence"] is None
     assert data.view == "a2c" and data.seed == 4 and data.frames.shape[0] == 18
     clip = read_video(seq)
     assert clip.n_frames == 18 and clip.spacing_mm == (0.25, 0.25)
@@ -67,6 +73,8 @@ def test_simulate_bad_input_writes_nothing(tmp_path):
         (("--frames", "1"), "at least 2 frames"),
         (("--template", tmp_path / "clip.npy"), "--contour"),
         (("--template", tmp_path / "clip.npy", "--contour", tmp_path / "far.csv"), "outside"),
+        (("--decorrelation", tmp_path / "nope.json"), "does not exist"),
+        (("--decorrelation", tmp_path / "far.csv"), "not valid JSON"),
     ]
     for extra, text in cases:
         proc = run("simulate", "--out", out, "--per-cell", "1", *extra)

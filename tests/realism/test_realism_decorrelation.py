@@ -72,15 +72,42 @@ def test_pure_translation_is_not_decorrelation(velocity):
     np.testing.assert_allclose(prof.lags_ms, [20.0, 40.0, 60.0, 80.0])
 
 
+def test_half_pixel_shift_of_sharp_speckle_is_not_decorrelation():
+    # speckle ~1.5 px across (like the simulator's axial speckle at 0.25 mm pixels),
+    # shifted by half a pixel each frame: the worst case for a sub-pixel peak fit
+    rng = np.random.default_rng(3)
+    base = speckle(rng, (200, 200), sigma=0.6)
+    spec = np.fft.fft2(base)
+    fields = [
+        np.real(np.fft.ifft2(ndimage.fourier_shift(spec, (0.5 * t, 0.5 * t))))[36:164, 36:164]
+        for t in range(5)
+    ]
+    prof = measure_decorrelation(
+        as_video(fields), max_lag_frames=3, patch_mm=2.0, search_mm=0.6, mask=full_mask(),
+        n_patches=150, rng=0,
+    )
+    assert prof.mean[0] >= 0.98 and prof.mean[2] >= 0.98
+    # without the smoothing the same clip reads as decorrelated: the bias the default removes
+    raw = measure_decorrelation(
+        as_video(fields), max_lag_frames=3, patch_mm=2.0, search_mm=0.6, mask=full_mask(),
+        n_patches=150, rng=0, smooth_mm=0.0,
+    )
+    assert raw.mean[0] < prof.mean[0] - 0.01
+
+
 @pytest.mark.parametrize("c", [0.9, 0.7])
 def test_renewed_speckle_gives_c_to_the_lag(c):
     prof = measure_decorrelation(
-        renewal_clip(c, n_frames=12), max_lag_frames=4, patch_mm=4.0, search_mm=0.2,
+        renewal_clip(c, n_frames=24), max_lag_frames=4, patch_mm=4.0, search_mm=0.2,
         mask=full_mask(), n_patches=200, rng=0,
     )
     expected = c ** np.arange(1, 5)
     assert abs(prof.mean[0] - c) <= 0.02
-    np.testing.assert_allclose(prof.mean, expected, atol=0.05)
+    # below ~0.45 the best match over the search window is biased upwards (documented)
+    high = expected >= 0.45
+    np.testing.assert_allclose(prof.mean[high], expected[high], atol=0.03)
+    assert np.all(prof.mean[~high] >= expected[~high] - 0.02)
+    assert np.all(prof.mean[~high] <= expected[~high] + 0.1)
     assert np.all(np.diff(prof.mean) < 0)
     assert prof.by_phase.shape == (2, 4)
     # each time bin has fewer frame pairs (the late bin only 2 at lag 4): check lags 1-2
@@ -194,8 +221,9 @@ def test_bad_input_errors():
         measure_decorrelation(video, max_lag_frames=1, patch_mm=20.0, mask=full_mask())
     with pytest.raises(InvalidDataError, match="empty"):
         measure_decorrelation(video, max_lag_frames=1, mask=np.zeros((SIZE, SIZE), bool))
-    with pytest.raises(InvalidDataError, match="2 frames"):
-        measure_decorrelation(as_video([np.zeros((SIZE, SIZE))]))
+    for n in (1, 2):
+        with pytest.raises(InvalidDataError, match="at least [23] frames"):
+            measure_decorrelation(as_video([speckle(np.random.default_rng(n), (SIZE, SIZE))] * n), mask=full_mask())
     blank = EchoVideo(np.zeros((4, 32, 32), np.float32), fps=20.0)
     with pytest.raises(InvalidDataError):
         measure_decorrelation(blank, max_lag_frames=1)

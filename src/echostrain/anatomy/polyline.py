@@ -83,3 +83,19 @@ def resample_polyline(
     if n_points < 2:
         raise ParameterError(f"n_points must be at least 2, got {n_points}")
     return resample_at_fractions(xy_px, np.linspace(0.0, 1.0, n_points), spacing_mm)
+
+
+def polygon_mask(polygon_xy_px: np.ndarray, shape_hw: tuple[int, int]) -> np.ndarray:
+    """Bool mask [H, W] of the pixels inside (or on) a closed polygon of (x, y) px."""
+    from PIL import Image, ImageDraw
+
+    poly = np.asarray(polygon_xy_px, dtype=np.float64)
+    h, w = (int(v) for v in shape_hw)
+    img = Image.new("1", (w, h), 0)
+    ImageDraw.Draw(img).polygon([tuple(p) for p in poly.tolist()], fill=1, outline=1)
+    return np.asarray(img, dtype=bool)
+
+
+def myocardium_mask(endo_xy_px: np.ndarray, epi_xy_px: np.ndarray, shape_hw: tuple[int, int]) -> np.ndarray:
+    """Bool mask [H, W] of the wall between an endocardial and an epicardial polyline (same base-to-base order)."""
+    return polygon_mask(np.concatenate([endo_xy_px, np.asarray(epi_xy_px)[::-1]]), shape_hw)

@@ -270,6 +270,24 @@ def simulate_frame(
     )
 
 
+DECORRELATION_HELP = (
+    "Speckle decorrelation: default (the model fitted to real clips, shipped), none, "
+    "a profile JSON (echostrain decorrelation measure; fitted first, about a minute) "
+    "or a coherence JSON (echostrain decorrelation fit)."
+)
+
+
+def _coherence_option(value: str):
+    """The CoherenceModel (or None) that a --decorrelation value names."""
+    from echostrain.realism.coherence import load_coherence
+
+    return load_coherence(value, progress=lambda msg: Console(stderr=True).print(f"decorrelation: {msg}"))
+
+
+def _coherence_dict(model) -> dict | None:
+    return None if model is None else model.to_dict()
+
+
 @app.command()
 @handles_errors
 def simulate(
@@ -285,6 +303,7 @@ def simulate(
     template_spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx of the template (mm).")] = None,
     template_frame: Annotated[int, typer.Option(help="Frame of the template used (its ED).")] = 0,
     device: Annotated[str, typer.Option(help="Torch device of the fast engine (cpu, cuda).")] = "cpu",
+    decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
 ) -> None:
     """Simulate an apical echo sequence with known LV motion and write a sequence file."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -296,7 +315,9 @@ def simulate(
         raise ParameterError(f"--out must end in .h5, got {out}")
     if out.parent and not out.parent.exists():
         raise ParameterError(f"the folder of --out ({out.parent}) does not exist; create it first")
-    config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell, device=device)
+    coherence = _coherence_option(decorrelation)
+    config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell,
+                            device=device, coherence=coherence)
     scene = None
     if template is not None or contour is not None:
         if template is None or contour is None:
@@ -356,6 +377,7 @@ def generate(
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing dask scheduler, tcp://HOST:PORT.")] = None,
     frames: Annotated[int | None, typer.Option(help="Frames per sequence (default: one cycle).")] = None,
     per_cell: Annotated[float, typer.Option(help="Scatterers per resolution cell.")] = 10.0,
+    decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
 ) -> None:
     """Generate a dataset of sequences on dask (resumable: re-run the same command to finish it)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -365,6 +387,7 @@ def generate(
     settings = GenerationSettings(
         seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
         engine=engine, n_frames=frames, per_cell=per_cell,
+        coherence=_coherence_dict(_coherence_option(decorrelation)),
     )
     err = Console(stderr=True)
     progress = Progress(
@@ -429,20 +452,28 @@ def _measure_clips(
     fps: float | None,
     sector_threshold: float,
     seed: int,
+    contours: list[Path] | None = None,
 ) -> list[Any]:
     """Read and measure each clip; lags from ``max_lag_frames`` or, per clip, from ``max_lag_ms``.
 
     With ``max_lag_ms`` a clip of T frames at ``fps`` gets
     ``min(T - 1, ceil(max_lag_ms · fps / 1000))`` lags, so every clip covers the
-    same range in ms. Everything is read and checked before anything is written.
+    same range in ms. ``contours`` (one myocardium contour file per clip, in
+    the same order) restrict the patches to the wall. Everything is read and
+    checked before anything is written.
     """
     import math
 
-    from echostrain.io import read_video
+    from echostrain.anatomy.polyline import myocardium_mask
+    from echostrain.io import read_myocardium_contours, read_video
     from echostrain.realism.decorrelation import measure_decorrelation
 
     if not clips:
         raise ParameterError(f"give at least one {what} clip")
+    if contours and len(contours) != len(clips):
+        raise ParameterError(
+            f"got {len(contours)} --contour file(s) for {len(clips)} clip(s); give one contour per clip, in order"
+        )
     profiles = []
     used_ids: set[str] = set()
     for i, path in enumerate(clips):
@@ -463,11 +494,16 @@ def _measure_clips(
         if clip_id in used_ids:
             clip_id = str(path)
         used_ids.add(clip_id)
+        mask = None
+        if contours:
+            shape = tuple(int(v) for v in clip.frames.shape[1:])
+            layers = read_myocardium_contours(contours[i], image_shape_hw=shape)
+            mask = myocardium_mask(layers["endo"], layers["epi"], shape)
         profiles.append(
             measure_decorrelation(
                 clip, max_lag_frames=k, patch_mm=patch_mm, search_mm=search_mm,
                 n_patches=n_patches, rng=seed + i, clip_id=clip_id,
-                sector_threshold=sector_threshold,
+                sector_threshold=sector_threshold, mask=mask,
             )
         )
     return profiles
@@ -506,6 +542,10 @@ def decorrelation_measure(
     fps: Annotated[float | None, typer.Option(help="Frame rate (overrides the files).")] = None,
     sector_threshold: Annotated[float, typer.Option(help="Grey threshold of the imaging sector (0–1).")] = 2 / 255,
     seed: Annotated[int, typer.Option(help="Seed of the patch positions.")] = 0,
+    contour: Annotated[
+        list[Path] | None,
+        typer.Option(help="Myocardium contour (endo + epi, CSV/JSON, px) of each clip, in order: patches in the wall."),
+    ] = None,
 ) -> None:
     """Measure speckle decorrelation vs lag on clips, combine them and write a profile JSON."""
     from echostrain.realism.decorrelation import combine_profiles
@@ -514,12 +554,31 @@ def decorrelation_measure(
     profiles = _measure_clips(
         clips, what="input", max_lag_frames=max_lag_frames, patch_mm=patch_mm, search_mm=search_mm,
         n_patches=n_patches, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), fps=fps,
-        sector_threshold=sector_threshold, seed=seed,
+        sector_threshold=sector_threshold, seed=seed, contours=contour,
     )
     combined = combine_profiles(profiles)
     combined.to_json(out)
     console.print(_decorrelation_table(profiles, combined, "Mean best-match correlation vs lag"))
     console.print(f"{len(profiles)} clip(s), {combined.n_patches} patches → {out}")
+
+
+@decorrelation_app.command("fit")
+@handles_errors
+def decorrelation_fit(
+    profile: Annotated[Path, typer.Argument(help="A measured profile (JSON from `echostrain decorrelation measure`).")],
+    out: Annotated[Path, typer.Option(help="Output coherence model (JSON) for --decorrelation.")],
+) -> None:
+    """Fit the simulator's speckle coherence (β per depth, τ) to a measured profile."""
+    from echostrain.realism.coherence import fit_to_profile_file, save_coherence
+
+    if out.suffix.lower() != ".json":
+        raise ParameterError(f"--out must be a .json file, got {out}")
+    _check_out_folder(out, "--out")
+    err = Console(stderr=True)
+    model, info = fit_to_profile_file(profile, progress=lambda msg: err.print(f"fit: {msg}"))
+    save_coherence(out, model, fit=info)
+    depth = ", ".join(f"{d:g} mm: {b:.3f}" for d, b in zip(model.depth_mm, model.beta_by_depth))
+    console.print(f"β = {model.beta:.3f}" + (f" (by depth {depth})" if depth else "") + f", τ = {model.tau_ms:.0f} ms → {out}")
 
 
 @app.command("realism")

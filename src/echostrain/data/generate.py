@@ -9,8 +9,8 @@ A generation writes, into one folder:
   descent, scene and motion parameters as JSON, file size, SHA-256),
   rewritten atomically after every sequence;
 * ``generation.json`` — the settings that define the sequences (master seed,
-  views, dysfunction share, engine, frames, density); a re-run must use the
-  same ones;
+  views, dysfunction share, engine, frames, density, decorrelation model);
+  a re-run must use the same ones;
 * ``failures.log`` — sequences that failed twice, with their seeds.
 
 Per-sequence seeds come from ``SeedSequence(master_seed).spawn(n)``, so
@@ -37,6 +37,7 @@ import numpy as np
 
 from echostrain.anatomy.segments import VIEWS, check_view
 from echostrain.errors import EchoStrainError, OutputPathError, ParameterError
+from echostrain.sim.coherence import CoherenceModel, default_coherence
 
 MANIFEST = "manifest.csv"
 SETTINGS = "generation.json"
@@ -64,6 +65,8 @@ class GenerationSettings:
     engine: str = "fast"
     n_frames: int | None = None
     per_cell: float = 10.0
+    # speckle decorrelation model (CoherenceModel.to_dict()); None: none. Default: the shipped model.
+    coherence: dict[str, Any] | None = field(default_factory=lambda: default_coherence().to_dict())
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
@@ -80,6 +83,11 @@ class GenerationSettings:
             raise ParameterError(f"--frames must be at least 2, got {self.n_frames}")
         if not self.per_cell > 0:
             raise ParameterError(f"--per-cell must be positive, got {self.per_cell}")
+        if self.coherence is not None:
+            object.__setattr__(self, "coherence", CoherenceModel.from_dict(self.coherence).to_dict())
+
+    def coherence_model(self) -> CoherenceModel | None:
+        return None if self.coherence is None else CoherenceModel.from_dict(self.coherence)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -152,7 +160,7 @@ def generate_one(spec: SequenceSpec, out_dir: str, settings: GenerationSettings)
     torch.set_num_threads(1)  # one core per worker
     config = SequenceConfig(
         view=spec.view, n_frames=settings.n_frames, engine=settings.engine,
-        pathology=spec.pathology, per_cell=settings.per_cell,
+        pathology=spec.pathology, per_cell=settings.per_cell, coherence=settings.coherence_model(),
     )
     data = simulate_sequence(config, spec.seed)
     path = write_sequence(Path(out_dir) / f"{spec.id}.h5", data)

@@ -1,9 +1,13 @@
 """Realism: measure speckle decorrelation on real clips and fit the simulator's coherence to it.
 
-Part 1 (this module set): :func:`measure_decorrelation` measures how the
-speckle of tissue patches decorrelates over time (motion-compensated,
-sub-pixel best-match normalised cross-correlation versus lag in ms), and
-:class:`DecorrelationProfile` stores the result as JSON.
+* :mod:`~echostrain.realism.decorrelation`: :func:`measure_decorrelation`
+  (motion-compensated, sub-pixel best-match NCC of tissue patches versus lag
+  in ms) and :class:`DecorrelationProfile` (its JSON file);
+* :mod:`~echostrain.realism.coherence`: the engine's calibration curve and
+  the fit of the simulator's amplitude renewal to a profile;
+* :mod:`~echostrain.realism.report`: real versus simulated curves and their MAE.
+
+See docs/realism.md.
 """
 
 from __future__ import annotations

@@ -102,6 +102,8 @@ def realism_report(
     labels: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    baseline: Sequence[DecorrelationProfile] | None = None,
+    baseline_label: str = "simulated without decorrelation",
 ) -> dict[str, Any]:
     """Compare real and simulated decorrelation curves; write a two-panel PNG.
 
@@ -112,6 +114,10 @@ def realism_report(
         labels: one name per real profile (default: its clip ids); repeats
             get " (2)", " (3)", … appended.
         title: figure title prefix (default "Speckle decorrelation").
+        baseline: optional second set of simulated profiles (e.g. the same
+            sequences without decorrelation), drawn dotted grey; its MAE is
+            returned as ``mae_baseline`` (and ``phase_mae_baseline``).
+        baseline_label: legend name of the baseline.
 
     Returns:
         A JSON-ready dict: ``mae`` (combined real vs combined sim), ``mae_per_real``
@@ -150,6 +156,9 @@ def realism_report(
     mae = curve_mae(real_all, sim_all)
     mae_per_real = {name: curve_mae(p, sim_all) for name, p in zip(names, reals)}
     phase, phase_skipped = _phase_panel(real_all, sim_all)
+    base_all = combine_profiles(list(baseline)) if baseline else None
+    mae_base = curve_mae(real_all, base_all) if base_all is not None else None
+    phase_base = _phase_panel(real_all, base_all)[0] if base_all is not None else None
 
     # ------------------------------------------------------------------ figure
     fig, (ax_lag, ax_phase) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=110)
@@ -165,6 +174,9 @@ def realism_report(
                     color="black", label=f"real, combined ({len(reals)} clip(s))")
         ax_lag.plot(np.r_[0.0, sim_all.lags_ms], np.r_[1.0, sim_all.mean], lw=3.0, ls="--",
                     color="#d62728", label=f"simulated, combined ({len(sims)}) — MAE {mae:.3f}")
+        if base_all is not None:
+            ax_lag.plot(np.r_[0.0, base_all.lags_ms], np.r_[1.0, base_all.mean], lw=2.0, ls=":",
+                        color="grey", label=f"{baseline_label} — MAE {mae_base:.3f}")
         ax_lag.set_xlabel("lag (ms)")
         ax_lag.set_ylabel("best-match correlation")
         ax_lag.set_title(f"{title or 'Speckle decorrelation'}: real vs simulated, MAE = {mae:.3f}")
@@ -177,6 +189,10 @@ def realism_report(
             ax_phase.plot(xr * 100, phase["real"], lw=2.5, marker="o", color="black", label="real")
             ax_phase.plot(xs * 100, phase["sim"], lw=2.5, ls="--", marker="s", color="#d62728",
                           label="simulated")
+            if phase_base is not None:
+                xb = (np.arange(len(phase_base["sim"])) + 0.5) / max(len(phase_base["sim"]), 1)
+                ax_phase.plot(xb * 100, phase_base["sim"], lw=2.0, ls=":", marker="^", color="grey",
+                              label=baseline_label)
             ax_phase.set_xticks(xr * 100)
             ax_phase.set_xticklabels(phase["real_bins"], fontsize=7)
             ax_phase.set_xlim(0, 100)
@@ -222,4 +238,8 @@ def realism_report(
         "n_patches_real": real_all.n_patches,
         "n_patches_sim": sim_all.n_patches,
         "png": str(out),
+        "mae_baseline": mae_base,
+        "phase_mae_baseline": None if phase_base is None else phase_base["mae"],
+        "baseline_mean": None if base_all is None else _none_if_nan(base_all.mean),
+        "baseline_lags_ms": None if base_all is None else _none_if_nan(base_all.lags_ms),
     }

@@ -18,14 +18,15 @@ import numpy as np
 
 from echostrain import __version__
 from echostrain.anatomy.scene import ApicalScene, sample_scene
+from echostrain.anatomy.polyline import myocardium_mask
 from echostrain.anatomy.segments import check_view
 from echostrain.errors import ParameterError
 from echostrain.io.sequence import SequenceData
 from echostrain.motion.lv_motion import LVMotion, sample_motion
 from echostrain.motion.parameters import check_pathology
-from echostrain.sim.post import BModeSettings, ScanConverter
+from echostrain.sim.post import BModeSettings
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
-from echostrain.sim.coherence import AmplitudeRenewal, CoherenceModel
+from echostrain.sim.coherence import AmplitudeRenewal, CoherenceModel, default_coherence
 from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
 from echostrain.sim.simulator import Simulator
 from echostrain.strain.analysis import compute_strain
@@ -50,7 +51,8 @@ class SequenceConfig:
     points_per_segment: int = 8  # true myocardial tracks: 3 layers × (6·m + 1) points
     n_tissue_points: int = 64
     device: str = "cpu"
-    coherence: CoherenceModel | None = None  # None: scatterer amplitudes never change (c = 1)
+    # speckle decorrelation: the model fitted to real clips by default; None: amplitudes never change (c = 1)
+    coherence: CoherenceModel | None = field(default_factory=default_coherence)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "view", check_view(self.view))
@@ -84,16 +86,6 @@ def _tissue_points_mm(
     return np.concatenate(pts)[:n]
 
 
-def _mask(converter: ScanConverter, endo_px: np.ndarray, epi_px: np.ndarray) -> np.ndarray:
-    """Myocardium mask (the polygon endo → epi reversed) on the image grid."""
-    from PIL import Image, ImageDraw
-
-    polygon = np.concatenate([endo_px, epi_px[::-1]])
-    img = Image.new("1", (converter.width, converter.height), 0)
-    ImageDraw.Draw(img).polygon([tuple(p) for p in polygon.tolist()], fill=1, outline=1)
-    return np.asarray(img, dtype=bool)
-
-
 def simulate_sequence(
     config: SequenceConfig,
     seed: int,
@@ -124,7 +116,10 @@ def simulate_sequence(
     amplitude = speckle.amplitude * scale
     renewal = None
     if config.coherence is not None:
-        renewal = AmplitudeRenewal(speckle.amplitude, scale, config.coherence, params.fps, rngs["decorrelation"])
+        renewal = AmplitudeRenewal(
+            speckle.amplitude, scale, config.coherence, params.fps, rngs["decorrelation"],
+            depth_mm=np.hypot(ed_mm[:, 0], ed_mm[:, 1]),
+        )
     binding = motion.bind(ed_mm)
 
     sim = Simulator(config.engine, probe, scan, config.settings, device=config.device)
@@ -150,7 +145,7 @@ def simulate_sequence(
             progress(t + 1, n_frames)
     tracks_px = conv.xz_m_to_px(tracks_mm[..., 0] * 1e-3, tracks_mm[..., 1] * 1e-3).astype(np.float32)
     for t in range(n_frames):
-        masks[t] = _mask(conv, tracks_px[t, :k], tracks_px[t, 2 * k : 3 * k])
+        masks[t] = myocardium_mask(tracks_px[t, :k], tracks_px[t, 2 * k : 3 * k], (conv.height, conv.width))
 
     layer_all = np.concatenate([layer, np.full(len(tissue_ed), -1, np.int8)])
     segment_all = np.concatenate([segment, np.full(len(tissue_ed), -1, np.int8)])
@@ -169,7 +164,7 @@ def simulate_sequence(
         "n_scatterers": len(speckle),
         "reference_level": reference,
         "n_tissue_points": len(tissue_ed),
-        "coherence": None if config.coherence is None else asdict(config.coherence),
+        "coherence": None if config.coherence is None else config.coherence.to_dict(),
     }
     return SequenceData(
         frames=frames,
