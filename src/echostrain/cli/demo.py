@@ -67,3 +67,19 @@ def run_demo_sequence(out_dir: str | Path, seed: int = 7) -> tuple[SequenceData,
     rgb = overlay_points(data.frames, data.tracks, labels=data.track_layer, radius_px=2)
     movie = write_mp4(out / "demo_sequence.mp4", rgb, fps=data.fps, spacing_mm=data.spacing_mm)
     return data, Path(seq_path), Path(movie)
+
+
+def run_demo_analysis(out_dir: str | Path, data: SequenceData, seq_path: Path) -> tuple[dict, Path]:
+    """Analyze the demo sequence as a user would a patient: its ED contour, TAS-Net, strain, HTML report."""
+    import json
+
+    from echostrain.io.atomic import write_text_atomic
+    from echostrain.report.analyze import analyze
+
+    out = Path(out_dir)
+    endo = data.tracks[data.ed_index, data.track_layer == 0]
+    epi = data.tracks[data.ed_index, data.track_layer == 2]
+    contour = write_text_atomic(out / "demo_sequence_ed_contour.json", json.dumps(
+        {"endo": endo.tolist(), "epi": epi.tolist(), "view": data.view, "frame": int(data.ed_index)}))
+    summary = analyze([seq_path], [contour], out / "report", method="tasnet", query_frame=int(data.ed_index))
+    return summary, out / "report" / "report.html"

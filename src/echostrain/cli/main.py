@@ -93,7 +93,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's tracks, JSON and strain-curve PNG.")] = Path(
         "demo_output"
     ),
-    sequence: Annotated[bool, typer.Option(help="Also simulate an A4C echo sequence with known motion (≈10 s).")] = True,
+    sequence: Annotated[bool, typer.Option(help="Also simulate an A4C echo sequence with known motion and analyze it with TAS-Net (≈20 s).")] = True,
 ) -> None:
     """Run the main job on built-in data: known strain from analytic contours and a simulated echo sequence."""
     from echostrain.anatomy.segments import segment_names
@@ -117,6 +117,18 @@ def demo(
             f"simulated an A4C sequence with known motion in {time.perf_counter() - start:.1f} s: "
             f"{data.frames.shape[0]} frames at {data.fps:.0f} frames/s, true GLS {data.gls_pct[data.es_index]:.2f} %"
             f" ({states or 'no dysfunction'}) → {seq_path}, {movie}"
+        )
+        from echostrain.cli.demo import run_demo_analysis
+
+        start = time.perf_counter()
+        summary, report = run_demo_analysis(out, data, seq_path)
+        true_segments = ", ".join(f"{v:.1f}" for v in data.segmental_pct[:, data.es_index])
+        measured = summary["clips"][0]["strain"]
+        segments = ", ".join(f"{s['end_systolic_pct']:.1f}" for s in measured["segments"])
+        console.print(
+            f"analyzed it with TAS-Net from its ED contour in {time.perf_counter() - start:.1f} s: "
+            f"GLS {summary['average_gls_pct']:.2f} % (true {data.gls_pct[data.es_index]:.2f} %); "
+            f"segments {segments} (true {true_segments}) → {report}"
         )
 
 
@@ -420,6 +432,354 @@ def generate(
         for sid, sseed, message in summary.failed:
             print(f"echostrain: failed: {sid} (seed {sseed}): {message}", file=sys.stderr)
         raise typer.Exit(code=1)
+
+
+# --------------------------------------------------------------------------- tracking
+
+
+def _read_points_csv(path: Path) -> np.ndarray:
+    """Points CSV: header with x and y (and optionally frame) columns → float [N, 2] or [N, 3] (frame, x, y)."""
+    import csv
+
+    from echostrain.errors import CorruptInputError, InputNotFoundError
+
+    if not path.is_file():
+        raise InputNotFoundError(f"points file {path} does not exist; check the path")
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CorruptInputError(f"{path} could not be read as CSV ({exc.__class__.__name__})") from exc
+    if not rows:
+        raise ParameterError(f"{path} lists no points; give a CSV with header x,y and one row per point")
+    cols = {c.strip().lower(): c for c in rows[0] if c}
+    if "x" not in cols or "y" not in cols:
+        raise CorruptInputError(f"{path} needs a header with x and y columns (got {', '.join(cols) or 'none'})")
+    try:
+        xy = np.array([[float(r[cols["x"]]), float(r[cols["y"]])] for r in rows])
+        if "frame" in cols:
+            fr = np.array([float(r[cols["frame"]]) for r in rows])
+            return np.concatenate([fr[:, None], xy], axis=1)
+    except (TypeError, ValueError) as exc:
+        raise CorruptInputError(f"{path}: x, y and frame must be numbers") from exc
+    return xy
+
+
+@app.command("track")
+@handles_errors
+def track_clip(
+    clip: Annotated[Path, typer.Argument(help="The clip: DICOM, MP4/AVI, PNG folder, NPY/NPZ or echostrain HDF5.")],
+    out: Annotated[Path, typer.Option(help="Output tracks file (.npz).")],
+    points: Annotated[Path | None, typer.Option(help="Points to track: CSV with x,y (and optional frame) columns, px.")] = None,
+    contour: Annotated[Path | None, typer.Option(help="ED myocardium contour (endo + epi, CSV/JSON, px): wall points.")] = None,
+    model: Annotated[str, typer.Option(help="tasnet, blockmatch or opticalflow.")] = "tasnet",
+    weights: Annotated[Path | None, typer.Option(help="TAS-Net weights (.safetensors) instead of the shipped ones.")] = None,
+    query_frame: Annotated[int, typer.Option(help="Frame the points/contour are given on.")] = 0,
+    view: Annotated[str | None, typer.Option(help="Apical view of the contour (a2c, a3c, a4c).")] = None,
+    points_per_segment: Annotated[int, typer.Option(help="Wall points per segment and layer (--contour).")] = 8,
+    spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm (overrides the clip).")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate (overrides the clip).")] = None,
+    overlay: Annotated[Path | None, typer.Option(help="Also write the clip with the tracked points (.mp4).")] = None,
+    device: Annotated[str, typer.Option(help="Torch device for tasnet (cpu, cuda).")] = "cpu",
+) -> None:
+    """Track points (or the wall of an ED contour) through a clip and write a tracks file."""
+    from echostrain.anatomy.myocardium import load_myocardium
+    from echostrain.io import TrackSet, overlay_points, read_video, write_mp4, write_tracks
+    from echostrain.track import check_track_input, load
+
+    if out.suffix.lower() != ".npz":
+        raise ParameterError(f"--out must be a .npz tracks file, got {out}")
+    _check_out_folder(out, "--out")
+    if overlay is not None:
+        if overlay.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+            raise ParameterError(f"--overlay must be an .mp4 file, got {overlay}")
+        _check_out_folder(overlay, "--overlay")
+    if (points is None) == (contour is None):
+        raise ParameterError("give exactly one of --points PTS.csv or --contour ED.csv")
+    video = read_video(clip, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), fps=fps)
+    if video.spacing_mm is None:
+        raise ParameterError(f"{clip} has no pixel spacing; give --spacing-mm DY,DX (mm)")
+    n_t = video.n_frames
+    if not 0 <= query_frame < n_t:
+        raise ParameterError(f"--query-frame {query_frame} is outside the clip's frames 0…{n_t - 1}")
+    layer = segment = None
+    the_view = None
+    if contour is not None:
+        myo = load_myocardium(str(contour), view=view, spacing_mm=video.spacing_mm, image_shape_hw=video.shape_hw)
+        wall = myo.sample_points(points_per_segment)
+        xy, layer, segment, the_view = wall.xy_px, wall.layer, wall.segment, myo.view
+        queries = np.concatenate([np.full((len(xy), 1), float(query_frame)), xy], axis=1)
+    else:
+        pts = _read_points_csv(points)
+        queries = pts if pts.shape[1] == 3 else np.concatenate([np.full((len(pts), 1), float(query_frame)), pts], axis=1)
+    check_track_input(video.frames, queries)  # cheap checks before loading a model
+    tracker = load(model, weights=weights, device=device)
+    result = tracker.track(video.frames, queries)
+    n = queries.shape[0]
+    ts = TrackSet(
+        tracks=result.tracks_px.astype(np.float64),
+        spacing_mm=video.spacing_mm,
+        layer=layer if layer is not None else np.full(n, -1, np.int8),
+        segment=segment if segment is not None else np.full(n, -1, np.int8),
+        view=the_view,
+        fps=video.fps,
+        source=str(out),
+    )
+    if overlay is not None:
+        rgb = overlay_points(video.frames, ts.tracks, labels=ts.layer, radius_px=2)
+    write_tracks(out, ts)
+    if overlay is not None:
+        write_mp4(overlay, rgb, fps=video.fps or 25.0, spacing_mm=video.spacing_mm)
+    console.print(
+        f"{tracker.name}: {n} points × {n_t} frames in {result.seconds:.2f} s → {out}"
+        + (f" and {overlay}" if overlay is not None else "")
+    )
+
+
+@app.command("analyze")
+@handles_errors
+def analyze_command(
+    clips: Annotated[list[Path], typer.Argument(help="One clip per apical view (DICOM, MP4/AVI, PNG folder, NPY/NPZ, HDF5).")],
+    contour: Annotated[list[Path], typer.Option(help="ED myocardium contour of each clip, in order (CSV/JSON, px).")],
+    out: Annotated[Path, typer.Option(help="Report folder (report.html, bull's-eye, curves, tracks, overlays).")],
+    view: Annotated[list[str] | None, typer.Option(help="View of each clip (a2c, a3c, a4c), in order; default: the contour's.")] = None,
+    model: Annotated[str, typer.Option(help="tasnet, blockmatch or opticalflow.")] = "tasnet",
+    weights: Annotated[Path | None, typer.Option(help="TAS-Net weights (.safetensors) instead of the shipped ones.")] = None,
+    query_frame: Annotated[int, typer.Option(help="Frame the contours are drawn on (ED).")] = 0,
+    points_per_segment: Annotated[int, typer.Option(help="Wall points per segment and layer.")] = 8,
+    spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm (overrides the clips).")] = None,
+) -> None:
+    """Track the wall, measure GLS and segmental strain, and write a self-contained HTML report."""
+    from echostrain.report.analyze import analyze
+
+    err = Console(stderr=True)
+    summary = analyze(clips, contour, out, views=view, method=model, weights=weights,
+                      points_per_segment=points_per_segment, query_frame=query_frame,
+                      spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), message=lambda m: err.print(m))
+    gls = ", ".join(f"{v.upper()} {g:.1f} %" for v, g in summary["gls_pct"].items())
+    console.print(f"GLS: {gls}; average {summary['average_gls_pct']:.1f} % → {out / 'report.html'}")
+
+
+def _real_outputs(rows: list[dict], out: Path) -> str:
+    """Write per_clip.csv, summary.md/json and report.html of the real-cohort mode; returns the markdown."""
+    from echostrain.evaluate.real import real_summary
+    from echostrain.evaluate.summary import _clean, _table, write_rows_csv
+    from echostrain.io import write_text_atomic
+    from echostrain.report.html import Html
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_rows_csv(out / "per_clip.csv", rows)
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    summ = real_summary(rows)
+    heads = [("clips", "n_clips", "{:d}"), ("GLS MAE (%)", "gls_mae_pct", "{:.2f}"), ("GLS bias (%)", "gls_bias_pct", "{:+.2f}"),
+             ("GLS LoA (%)", ("gls_loa_low_pct", "gls_loa_high_pct"), "{:+.2f} … {:+.2f}"), ("GLS r", "gls_r", "{:.3f}"),
+             ("seg. MAE (%)", "segment_mae_pct", "{:.2f}"), ("inter-observer GLS (%)", "interobserver_gls_pct", "{:.2f}"),
+             ("cycle drift (mm)", "cycle_drift_mm", "{:.2f}"), ("fwd–bwd (mm)", "fb_consistency_mm", "{:.2f}")]
+
+    def fmt(d: dict, key: Any, f: str) -> str:
+        vals = [d[k] for k in key] if isinstance(key, tuple) else [d[key]]
+        return "—" if any(isinstance(v, float) and not np.isfinite(v) for v in vals) else f.format(*vals)
+
+    table_rows = [[m] + [fmt(d, k, f) for _, k, f in heads] for m, d in summ.items()]
+    md = "# Evaluation on real clips\n\n" + _table(["method"] + [h for h, _, _ in heads], table_rows) + "\n"
+    write_text_atomic(out / "summary.md", md)
+    write_text_atomic(out / "summary.json", json.dumps(_clean(summ), indent=2, allow_nan=False) + "\n")
+    page = Html("Evaluation on real clips", f"{len({r['clip'] for r in rows})} clips")
+    page.table(["method"] + [h for h, _, _ in heads], table_rows, element_id="summary")
+    page.heading("Per clip")
+    keys = [k for k in ("clip", "view", "method", "gls_pct", "ref_gls_pct", "gls_observer2_pct", "cycle_drift_mm", "fb_consistency_mm") if k in cols]
+    page.table(keys, [[r.get(k, "") for k in keys] for r in rows])
+    page.write(out / "report.html")
+    return md
+
+
+@app.command("evaluate")
+@handles_errors
+def evaluate_command(
+    out: Annotated[Path, typer.Option(help="Output folder (CSV, summary.md/json, plots, report.html).")],
+    data: Annotated[list[Path] | None, typer.Option(help="Simulated sequences with true tracks: a folder or .h5 files (repeat).")] = None,
+    methods: Annotated[str, typer.Option(help="Comma-separated: tasnet, blockmatch, opticalflow.")] = "tasnet,blockmatch,opticalflow",
+    weights: Annotated[Path | None, typer.Option(help="TAS-Net weights instead of the shipped ones.")] = None,
+    observers: Annotated[bool, typer.Option(help="Also measure inter-observer GLS variability (two simulated observers).")] = True,
+    clips: Annotated[Path | None, typer.Option(help="Real-cohort mode: folder of clips.")] = None,
+    contours: Annotated[list[Path] | None, typer.Option(help="Real-cohort mode: folder of ED contours named like the clips (repeat for a second observer).")] = None,
+    reference: Annotated[Path | None, typer.Option(help="Real-cohort mode: reference CSV (clip,view,gls[,seg1…seg6][,observer]).")] = None,
+    spacing_mm: Annotated[str | None, typer.Option(help="Real-cohort mode: pixel size dy,dx in mm for clips without one.")] = None,
+) -> None:
+    """Compare trackers: on synthetic sequences against true motion, or on real clips against reference strain."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from echostrain.track import METHODS
+
+    names = [m.strip().lower() for m in methods.split(",") if m.strip()]
+    if not names:
+        raise ParameterError("--methods is empty; give e.g. tasnet,blockmatch,opticalflow")
+    for m in names:
+        if m not in METHODS:
+            raise ParameterError(f"unknown tracking method {m!r} in --methods; use {', '.join(METHODS)}")
+    if (data is None) == (clips is None):
+        raise ParameterError("give either --data (simulated sequences) or --clips with --contours (real cohort)")
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"--out {out} is a file; give a folder")
+    err = Console(stderr=True)
+    bar = Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
+    state: dict[str, int] = {}
+
+    def on_progress(done: int, total: int) -> None:
+        if "task" not in state:
+            state["task"] = bar.add_task("eval", total=total)
+        bar.update(state["task"], completed=done)
+
+    if clips is not None:
+        from echostrain.evaluate.real import evaluate_real
+
+        if not contours:
+            raise ParameterError("the real-cohort mode needs --contours FOLDER (one ED contour per clip)")
+        with bar:
+            rows = evaluate_real(clips, contours, reference, names, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"),
+                                 weights=weights, progress=on_progress)
+        print(_real_outputs(rows, out))
+        return
+
+    from echostrain.data.sequences import load_sequence
+    from echostrain.evaluate.summary import write_evaluation
+    from echostrain.evaluate.synthetic import evaluate_sequences
+
+    files: list[Path] = []
+    for d in data:
+        if d.is_dir():
+            found = sorted(d.glob("*.h5"))
+            if not found:
+                raise ParameterError(f"{d} holds no sequence files (*.h5); give simulated sequences (echostrain generate)")
+            files += found
+        elif d.is_file():
+            files.append(d)
+        else:
+            raise ParameterError(f"--data {d} does not exist; give a folder or .h5 files")
+    for f in files:  # check before any tracking
+        seq = load_sequence(f)
+        if seq.tracks is None or not (seq.track_layer >= 0).any():
+            raise ParameterError(f"{f} has no true myocardial tracks; the synthetic mode needs simulated sequences")
+    with bar:
+        results = evaluate_sequences(files, names, weights=weights, progress=on_progress, observers=observers)
+    write_evaluation(results, out)
+    print((out / "summary.md").read_text())
+
+
+@app.command("refine")
+@handles_errors
+def refine_command(
+    real: Annotated[list[Path], typer.Option(help="A real clip (repeat the option for several).")],
+    contours: Annotated[list[Path], typer.Option(help="The ED myocardium contour of each clip, in order (repeat).")],
+    out: Annotated[Path, typer.Option(help="Output folder: rounds.csv/png, each round's sequences and model.")],
+    iterations: Annotated[int, typer.Option(help="Refinement rounds.")] = 3,
+    per_clip: Annotated[int, typer.Option(help="Sequences simulated per clip and round.")] = 2,
+    base_data: Annotated[Path | None, typer.Option(help="Synthetic training data kept in every fine-tuning.")] = None,
+    test_data: Annotated[Path | None, typer.Option(help="Fixed held-out synthetic test set (a folder of sequences never used in training).")] = None,
+    test_sequences: Annotated[int, typer.Option(help="Sequences of the test set used.")] = 6,
+    steps_per_round: Annotated[int, typer.Option(help="Fine-tuning steps per round.")] = 300,
+    weights: Annotated[Path | None, typer.Option(help="Starting TAS-Net weights (default: the shipped ones).")] = None,
+    view: Annotated[list[str] | None, typer.Option(help="View of each clip, in order (default: the contour's).")] = None,
+    spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm for clips without one.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulations and the fine-tuning.")] = 0,
+    max_closure_mm: Annotated[float, typer.Option(help="Reject a clip whose tracks drift more than this over a cycle (mm).")] = 4.0,
+) -> None:
+    """Iterative refinement: track real clips, simulate their motion on their own frames, fine-tune, repeat."""
+    import os as _os
+
+    from echostrain.realism.refine import RefineSettings, TrackerHooks, refine
+    from echostrain.track.tasnet import TASNetTracker
+    from echostrain.track.train import TrainConfig, train
+    from echostrain.track.weights import PRETRAINED, load_model, save_weights
+
+    settings = RefineSettings(iterations=iterations, per_clip=per_clip, steps_per_round=steps_per_round, seed=seed,
+                              test_sequences=test_sequences, max_closure_mm=max_closure_mm)
+    test_files: list[Path] = []
+    if test_data is not None:
+        from echostrain.data.dataset import split_files
+
+        test_files = split_files(test_data, None)[:test_sequences]
+        if not test_files:
+            raise ParameterError(f"--test-data {test_data} holds no sequences")
+    if base_data is not None and not base_data.is_dir():
+        raise ParameterError(f"--base-data {base_data} is not a folder of sequences")
+    err = Console(stderr=True)
+
+    def fine_tune(data_dirs: list[str], rdir: Path, init: Path, k: int) -> Path:
+        cfg = TrainConfig(data=_os.pathsep.join(data_dirs), out=str(rdir / "train"), steps=steps_per_round,
+                          batch_size=settings.batch_size, lr=settings.lr, seed=seed + k,
+                          checkpoint_every=steps_per_round, validate_every=10**9, init_weights=str(init))
+        train(cfg, message=lambda m: err.print(f"round {k}: {m}"))
+        return save_weights(rdir / "model.safetensors", load_model(rdir / "train" / "checkpoint.safetensors"),
+                            {"round": str(k)})
+
+    def test_mte(w: Path) -> float:
+        from echostrain.evaluate.synthetic import evaluate_sequence
+
+        if not test_files:
+            return float("nan")
+        tracker = {"tasnet": TASNetTracker(weights=w)}
+        return float(np.mean([evaluate_sequence(f, tracker, observers=False)[0].row["mte_mm"] for f in test_files]))
+
+    hooks = TrackerHooks(tracker=lambda w: TASNetTracker(weights=w), fine_tune=fine_tune, test_mte=test_mte)
+    rows = refine(real, contours, out, hooks, weights if weights is not None else PRETRAINED, settings=settings,
+                  base_data=base_data, views=view, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"),
+                  message=lambda m: err.print(m))
+    table = Table(title="Refinement rounds")
+    for col in ("round", "sequences", "real_drift_mm", "real_fb_mm", "decorrelation_mae", "test_mte_mm"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(*(str(r.get(c, "")) for c in ("round", "sequences", "real_drift_mm", "real_fb_mm",
+                                                    "decorrelation_mae", "test_mte_mm")))
+    console.print(table)
+    console.print(f"→ {out / 'rounds.csv'}, {out / 'rounds.png'}")
+
+
+@app.command("train")
+@handles_errors
+def train_command(
+    data: Annotated[Path, typer.Option(help="Folder of simulated sequences (echostrain generate; manifest splits).")],
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints, log.csv, config.json.")],
+    steps: Annotated[int, typer.Option(help="Optimisation steps (the one-cycle schedule spans them).")] = 4000,
+    batch_size: Annotated[int, typer.Option(help="Clips per step (per process).")] = 2,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (AdamW, one-cycle).")] = 5e-4,
+    clip_frames: Annotated[int, typer.Option(help="Frames per training clip.")] = 32,
+    n_points: Annotated[int, typer.Option(help="Query points per clip.")] = 48,
+    seed: Annotated[int, typer.Option(help="Seed of the samples and the initial weights.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 100,
+    validate_every: Annotated[int, typer.Option(help="Steps between validations.")] = 200,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out from its last checkpoint.")] = False,
+    stop_after: Annotated[int | None, typer.Option(help="Stop after this many steps of this call (train in chunks).")] = None,
+) -> None:
+    """Train TAS-Net on simulated sequences (resumable; torchrun for several processes)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from echostrain.track.train import TrainConfig, train
+
+    if not data.is_dir():
+        raise ParameterError(f"--data {data} is not a folder of sequences")
+    config = TrainConfig(data=str(data), out=str(out), steps=steps, batch_size=batch_size, lr=lr,
+                         clip_frames=clip_frames, n_points=n_points, seed=seed, device=device,
+                         checkpoint_every=checkpoint_every, validate_every=validate_every)
+    err = Console(stderr=True)
+    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+                   TimeRemainingColumn(), console=err)
+    state: dict[str, int] = {}
+
+    def on_step(step: int, total: int, loss: float) -> None:
+        if "task" not in state:
+            state["task"] = bar.add_task("train", total=total, completed=step, loss="")
+        bar.update(state["task"], completed=step, loss=f"{loss:.3f}")
+
+    with bar:
+        summary = train(config, resume=resume, progress=on_step, message=lambda m: err.print(m), stop_after=stop_after)
+    best = summary["best_val_mte_mm"]
+    console.print(
+        f"{summary['steps']} steps, last loss {summary['loss']:.4f}"
+        + (f", best validation MTE {best:.3f} mm" if np.isfinite(best) else "")
+        + f" → {out}"
+    )
 
 
 # --------------------------------------------------------------------------- realism: speckle decorrelation

@@ -121,6 +121,19 @@ def _read_manifest(root: Path, manifest: Path, split: str) -> list[Path]:
     return paths
 
 
+def split_files(root: str | os.PathLike[str], split: str | None) -> list[Path]:
+    """Sequence files of ``split`` (from ``root/manifest.csv``); every ``*.h5`` when split is None."""
+    folder = as_path(root)
+    if split is None:
+        return list_sequences(folder)
+    manifest = folder / "manifest.csv"
+    if not manifest.is_file():
+        raise InputNotFoundError(
+            f"{folder} has no manifest.csv, so it has no {split!r} split; make the data with echostrain generate"
+        )
+    return _read_manifest(folder, manifest, split)
+
+
 class SequenceDataset(Dataset):
     """Clips of simulated sequences with true tracks of random query points.
 

@@ -61,18 +61,31 @@ class LVMotion:
         n_transmural: int = 9,
         far_mm: float = 30.0,
         extent_mm: tuple[float, float, float, float] = (-110.0, 110.0, -10.0, 170.0),
+        wall_tracks_mm: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
+        """``wall_tracks_mm`` = (endo, epi) [T, K, 2] mm replaces the parametric wall motion
+        (e.g. motion tracked on a real clip); K = 6·points_per_segment + 1 points along the wall
+        in the order of ``myocardium_mm.sample_points``, frame 0 on the ED contour."""
         if n_transmural < 2:
             raise ParameterError("the wall mesh needs at least 2 transmural levels")
         self.myocardium = myocardium_mm
         self.params = params
         self.n_frames = params.n_frames
-        self.course = cardiac_time_course(
+        # the parametric time course (not needed when the wall's motion is given)
+        self.course = None if wall_tracks_mm is not None else cardiac_time_course(
             params.n_frames, params.fps, params.heart_rate_bpm, es_fraction=params.es_fraction
         )
         wall = myocardium_mm.sample_points(points_per_segment, layers=(LAYER_ENDO, LAYER_EPI))
-        tracks = deform_wall(wall, np.asarray(params.segment_strain_pct), self.course)
-        endo, epi = tracks[:, wall.select(LAYER_ENDO)], tracks[:, wall.select(LAYER_EPI)]
+        if wall_tracks_mm is None:
+            tracks = deform_wall(wall, np.asarray(params.segment_strain_pct), self.course)
+            endo, epi = tracks[:, wall.select(LAYER_ENDO)], tracks[:, wall.select(LAYER_EPI)]
+        else:
+            endo, epi = (np.asarray(a, dtype=float) for a in wall_tracks_mm)
+            k = len(wall.select(LAYER_ENDO))
+            if endo.shape != (params.n_frames, k, 2) or epi.shape != endo.shape:
+                raise ParameterError(
+                    f"wall tracks must be [T={params.n_frames}, K={k}, 2] for endo and epi, got {endo.shape} and {epi.shape}"
+                )
         levels = np.linspace(0.0, 1.0, n_transmural)
         # Mesh nodes [T, K, W, 2]: node (k, w) = endo_k + w (epi_k − endo_k).
         self.mesh = endo[:, :, None] + levels[None, None, :, None] * (epi - endo)[:, :, None]

@@ -91,10 +91,13 @@ def simulate_sequence(
     seed: int,
     scene: ApicalScene | None = None,
     progress: Callable[[int, int], None] | None = None,
+    motion: LVMotion | None = None,
 ) -> SequenceData:
     """Simulate one sequence; the same config and seed give identical output.
 
-    ``scene`` replaces the procedural scene (e.g. a template from a real clip).
+    ``scene`` replaces the procedural scene (e.g. a template from a real clip);
+    ``motion`` (built on that scene's myocardium, e.g. motion tracked on a real
+    clip) replaces the sampled cardiac motion.
     ``progress(done, total)`` is called after every frame.
     """
     rngs = _seed_streams(seed)
@@ -104,9 +107,14 @@ def simulate_sequence(
         scene = sample_scene(config.view, rngs["scene"], depth_mm=scan.depth_m * 1e3, sector_deg=scan.sector_deg)
     elif scene.view != config.view:
         raise ParameterError(f"the scene is an {scene.view} view but the config asks for {config.view}")
-    params, motion = sample_motion(
-        scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
-    )
+    if motion is None:
+        params, motion = sample_motion(
+            scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
+        )
+    else:
+        if scene is None or motion.myocardium is not scene.myocardium:
+            raise ParameterError("a given motion must be built on the given scene's myocardium")
+        params = motion.params
 
     fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
     speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])

@@ -1,0 +1,1 @@
+"""Evaluation: trackers against true motion (synthetic) or reference strain values (real cohorts)."""

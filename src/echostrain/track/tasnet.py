@@ -1,0 +1,105 @@
+"""TAS-Net behind the tracker interface: ROI crop, whole-clip windows, model px ↔ input px."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from echostrain.errors import InputNotFoundError
+from echostrain.track.base import TrackResult, Tracker, in_image
+from echostrain.track.model import TASNet
+from echostrain.track.roi import Roi, crop_frames, roi_for_points
+from echostrain.track.weights import PRETRAINED, load_model
+
+#: Longest clip tracked in one temporal window (longer clips: overlapping windows).
+MAX_WINDOW = 128
+#: Frames shared by consecutive windows.
+WINDOW_OVERLAP = 32
+
+
+def _windows(n_frames: int, size: int = MAX_WINDOW, overlap: int = WINDOW_OVERLAP) -> list[tuple[int, int]]:
+    if n_frames <= size:
+        return [(0, n_frames)]
+    out, start = [], 0
+    while True:
+        end = min(start + size, n_frames)
+        out.append((max(0, end - size), end))
+        if end == n_frames:
+            return out
+        start = end - overlap
+
+
+class TASNetTracker(Tracker):
+    """TAS-Net point tracker (CPU by default)."""
+
+    name = "tasnet"
+
+    def __init__(self, weights: str | os.PathLike[str] | None = None, device: str = "cpu",
+                 model: TASNet | None = None) -> None:
+        if model is None:
+            path = Path(weights) if weights is not None else PRETRAINED
+            if weights is None and not path.is_file():
+                raise InputNotFoundError(
+                    f"the pretrained TAS-Net weights are missing from the package ({path}); reinstall echostrain"
+                )
+            model = load_model(path, device=device)
+        self.model = model.eval()
+        self.device = torch.device(device)
+
+    @torch.no_grad()
+    def _run(self, clip: torch.Tensor, queries_model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        q = torch.as_tensor(queries_model, dtype=torch.float32, device=self.device)[None]
+        rounds, vis = self.model(clip[None].to(self.device), q)
+        xy = rounds[-1][0].permute(1, 0, 2).cpu().numpy().astype(np.float64)  # [T, N, 2]
+        conf = torch.sigmoid(vis[0]).T.cpu().numpy()
+        return xy, conf
+
+    def _track(self, frames: np.ndarray, queries: np.ndarray) -> TrackResult:
+        n_t, n = frames.shape[0], queries.shape[0]
+        roi: Roi = roi_for_points(queries[:, 1:3], self.model.config.input_size)
+        clip = crop_frames(frames, roi)  # [T, 1, S, S]
+        q_model = np.concatenate([queries[:, :1], roi.to_model(queries[:, 1:3])], axis=1)
+        tracks = np.zeros((n_t, n, 2))
+        conf = np.zeros((n_t, n))
+        windows = _windows(n_t)
+        qt = queries[:, 0].astype(int)
+        home = np.array([next(i for i, (a, b) in enumerate(windows) if a <= t < b) for t in qt])
+        done = np.zeros((len(windows), n), bool)
+
+        def run(w: int, sel: np.ndarray, qw: np.ndarray) -> None:
+            a, b = windows[w]
+            xy, c = self._run(clip[a:b], qw)
+            if done[:, sel].any():  # blend over the overlap with what earlier windows gave
+                ramp = np.ones(b - a)
+                k = min(WINDOW_OVERLAP, b - a)
+                ramp_in = np.linspace(0.0, 1.0, k + 2)[1:-1]
+                old = tracks[a:b, sel]
+                seen = np.any(old != 0, axis=-1)
+                weight = np.where(seen, np.r_[ramp_in, ramp[k:]][:, None] if w > 0 else 1.0, 1.0)
+                xy = weight[..., None] * xy + (1 - weight[..., None]) * np.where(seen[..., None], old, xy)
+            tracks[a:b, sel], conf[a:b, sel] = xy, c
+            done[w, sel] = True
+
+        for w, (a, b) in enumerate(windows):  # forward: home windows, then chained from the overlap
+            sel = np.flatnonzero(home <= w)
+            if not sel.size:
+                continue
+            qw = np.empty((sel.size, 3))
+            own = home[sel] == w
+            qw[own] = np.concatenate([(qt[sel[own]] - a)[:, None], q_model[sel[own], 1:]], axis=1)
+            qw[~own, 0] = 0
+            qw[~own, 1:] = tracks[a, sel[~own]]
+            run(w, sel, qw)
+        for w in range(len(windows) - 2, -1, -1):  # backward: windows before a point's home window
+            a, b = windows[w]
+            sel = np.flatnonzero(home > w)
+            if not sel.size:
+                continue
+            qw = np.concatenate([np.full((sel.size, 1), b - 1 - a), tracks[b - 1, sel]], axis=1)
+            run(w, sel, qw)
+        xy_in = roi.to_input(tracks)
+        visible = in_image(xy_in, frames.shape[1:]) & (conf > 0.5)
+        return TrackResult(xy_in.astype(np.float32), visible, conf.astype(np.float32), self.name)

@@ -1,0 +1,165 @@
+"""TAS-Net: shapes and units, weights round trip, overfitting, training resume, DDP, bad input."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from echostrain.errors import CorruptInputError, EchoStrainError, GeometryError, InvalidDataError, ParameterError
+from echostrain.track import load
+from echostrain.track.model import TASNet, TASNetConfig
+from echostrain.track.tasnet import TASNetTracker, _windows
+from echostrain.track.weights import PRETRAINED, load_model, save_weights
+
+SMALL = TASNetConfig(input_size=64, iterations=2)
+
+
+def clip(t=6, h=80, w=96, seed=0):
+    return np.random.default_rng(seed).random((t, h, w)).astype(np.float32)
+
+
+def test_model_shapes_and_query_frames_are_kept():
+    torch.manual_seed(0)
+    model = TASNet(SMALL).eval()
+    frames = torch.rand(2, 5, 1, 64, 64)
+    q = torch.tensor([[[0, 10.0, 20.0], [3, 30.0, 40.0], [4, 5.5, 60.0]]] * 2)
+    with torch.no_grad():
+        rounds, vis = model(frames, q)
+    assert len(rounds) == SMALL.iterations
+    assert rounds[-1].shape == (2, 3, 5, 2) and vis.shape == (2, 3, 5)
+    # each point sits exactly at its query position in its query frame
+    for n, (t, x, y) in enumerate(q[0].tolist()):
+        assert rounds[-1][0, n, int(t)].tolist() == pytest.approx([x, y])
+
+
+def test_tracker_output_in_input_pixels_and_long_clips(tmp_path):
+    torch.manual_seed(0)
+    path = save_weights(tmp_path / "w.safetensors", TASNet(SMALL))
+    tracker = TASNetTracker(weights=path)
+    frames = clip(t=7)
+    q = np.array([[0, 10.0, 20.0], [6, 50.0, 60.0], [2, 95.0, 79.0]])
+    res = tracker.track(frames, q)
+    assert res.tracks_px.shape == (7, 3, 2) and res.tracks_px.dtype == np.float32
+    assert res.visible.shape == (7, 3) and res.confidence.shape == (7, 3)
+    np.testing.assert_allclose(res.tracks_px[q[:, 0].astype(int), np.arange(3)], q[:, 1:], atol=1e-3)
+    assert 0.0 <= res.confidence.min() and res.confidence.max() <= 1.0
+    # a clip longer than one window is tracked in overlapping windows
+    assert _windows(300) == [(0, 128), (96, 224), (172, 300)]
+    long = tracker.track(clip(t=140, h=40, w=40), np.array([[0, 10.0, 10.0], [139, 20.0, 30.0]]))
+    assert long.tracks_px.shape == (140, 2, 2) and np.isfinite(long.tracks_px).all()
+    np.testing.assert_allclose(long.tracks_px[139, 1], [20.0, 30.0], atol=1e-3)
+
+
+def test_weights_round_trip_safetensors_only(tmp_path):
+    torch.manual_seed(1)
+    model = TASNet(SMALL).eval()
+    path = save_weights(tmp_path / "w.safetensors", model, {"step": "7"})
+    again = load_model(path)
+    frames, q = torch.rand(1, 4, 1, 64, 64), torch.tensor([[[0, 20.0, 20.0]]])
+    with torch.no_grad():
+        a, b = model(frames, q)[0][-1], again(frames, q)[0][-1]
+    assert torch.equal(a, b) and again.config == SMALL
+    # another architecture declared with these tensors, a pickle, a missing file: clear errors
+    other = TASNet(TASNetConfig(input_size=64, hidden_dim=32))
+    from safetensors.torch import save_file
+
+    save_file({k: v.contiguous() for k, v in other.state_dict().items()}, str(tmp_path / "other.safetensors"),
+              metadata={"echostrain.tasnet_config": '{"input_size": 64}'})
+    with pytest.raises(CorruptInputError, match="does not fit"):
+        load_model(tmp_path / "other.safetensors")
+    torch.save(model.state_dict(), tmp_path / "pickle.pt")
+    with pytest.raises(CorruptInputError, match="safetensors"):
+        load_model(tmp_path / "pickle.pt")
+    with pytest.raises(EchoStrainError, match="does not exist"):
+        load_model(tmp_path / "nope.safetensors")
+
+
+def test_shipped_weights_load_and_track():
+    assert PRETRAINED.is_file(), "the pretrained weights must ship with the package"
+    assert PRETRAINED.stat().st_size <= 10 * 1024 * 1024
+    tracker = load("tasnet")
+    res = tracker.track(clip(t=5, h=120, w=120), np.array([[0, 60.0, 60.0], [0, 30.0, 90.0]]))
+    assert res.tracks_px.shape == (5, 2, 2) and np.isfinite(res.tracks_px).all()
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    torch.manual_seed(0)
+    tracker = TASNetTracker(weights=save_weights(tmp_path / "w.safetensors", TASNet(SMALL)))
+    frames = clip()
+    with pytest.raises(GeometryError, match="outside"):
+        tracker.track(frames, np.array([[0, 200.0, 10.0]]))
+    with pytest.raises(ParameterError, match="no query points"):
+        tracker.track(frames, np.zeros((0, 3)))
+    with pytest.raises(InvalidDataError, match="at least 3"):
+        tracker.track(frames[:2], np.array([[0, 10.0, 10.0]]))
+    with pytest.raises(ParameterError, match="query frames"):
+        tracker.track(frames, np.array([[9, 10.0, 10.0]]))
+    nan = frames.copy()
+    nan[1, 2, 3] = np.nan
+    with pytest.raises(InvalidDataError, match="NaN"):
+        tracker.track(nan, np.array([[0, 10.0, 10.0]]))
+    with pytest.raises(ParameterError, match="unknown tracking method"):
+        load("raft")
+
+
+def test_overfits_one_tiny_sequence(tiny_data):
+    from echostrain.track.samples import SampleSettings, collate, load_split, sample
+    from echostrain.track.train import huber_track_loss
+
+    torch.manual_seed(0)
+    seqs = load_split(tiny_data, "train", 64, limit=1)
+    batch = collate([sample(seqs, 0, SampleSettings(clip_frames=8, n_points=8, augment=False), np.random.default_rng(0))])
+    model = TASNet(SMALL)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(150):
+        rounds, vis = model(batch["frames"], batch["queries"])
+        loss = huber_track_loss(rounds, batch["tracks"], batch["visible"], vis)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert min(losses[-10:]) < losses[0] / 10
+
+
+def _log_steps(run):
+    with open(run / "log.csv") as fh:
+        return [int(r["step"]) for r in csv.DictReader(fh)]
+
+
+def test_checkpoint_resume_continues_the_step_count(tiny_data, tmp_path):
+    from echostrain.track.train import TrainConfig, train
+    from echostrain.track.weights import read_metadata
+
+    run = tmp_path / "run"
+    cfg = TrainConfig(data=str(tiny_data), out=str(run), steps=4, batch_size=1, clip_frames=6, n_points=8,
+                      checkpoint_every=1, validate_every=2, model=SMALL.to_dict())
+    first = train(cfg, stop_after=2)
+    assert first["steps"] == 2 and read_metadata(run / "checkpoint.safetensors")["step"] == "2"
+    with pytest.raises(ParameterError, match="--resume"):
+        train(cfg)
+    changed = TrainConfig(**{**cfg.__dict__, "lr": 1e-3})
+    with pytest.raises(ParameterError, match="other settings"):
+        train(changed, resume=True)
+    second = train(cfg, resume=True)
+    assert second["steps"] == 4 and _log_steps(run) == [1, 2, 3, 4]
+    assert read_metadata(run / "checkpoint.safetensors")["step"] == "4"
+    assert (run / "best.safetensors").is_file()  # validated at steps 2 and 4 on the val split
+
+
+def test_ddp_two_gloo_processes(tiny_data, tmp_path):
+    run = tmp_path / "ddp"
+    env = {**os.environ, "ECHOSTRAIN_DDP_BACKEND": "gloo", "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+           "-m", "echostrain", "train", "--data", str(tiny_data), "--out", str(run), "--steps", "2",
+           "--batch-size", "1", "--clip-frames", "6", "--n-points", "8", "--checkpoint-every", "1",
+           "--validate-every", "100"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _log_steps(run) == [1, 2] and (run / "checkpoint.safetensors").is_file()
