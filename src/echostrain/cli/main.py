@@ -560,39 +560,6 @@ def analyze_command(
     console.print(f"GLS: {gls}; average {summary['average_gls_pct']:.1f} % → {out / 'report.html'}")
 
 
-def _real_outputs(rows: list[dict], out: Path) -> str:
-    """Write per_clip.csv, summary.md/json and report.html of the real-cohort mode; returns the markdown."""
-    from echostrain.evaluate.real import real_summary
-    from echostrain.evaluate.summary import _clean, _table, write_rows_csv
-    from echostrain.io import write_text_atomic
-    from echostrain.report.html import Html
-
-    out.mkdir(parents=True, exist_ok=True)
-    write_rows_csv(out / "per_clip.csv", rows)
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    summ = real_summary(rows)
-    heads = [("clips", "n_clips", "{:d}"), ("GLS MAE (%)", "gls_mae_pct", "{:.2f}"), ("GLS bias (%)", "gls_bias_pct", "{:+.2f}"),
-             ("GLS LoA (%)", ("gls_loa_low_pct", "gls_loa_high_pct"), "{:+.2f} … {:+.2f}"), ("GLS r", "gls_r", "{:.3f}"),
-             ("seg. MAE (%)", "segment_mae_pct", "{:.2f}"), ("inter-observer GLS (%)", "interobserver_gls_pct", "{:.2f}"),
-             ("cycle drift (mm)", "cycle_drift_mm", "{:.2f}"), ("fwd–bwd (mm)", "fb_consistency_mm", "{:.2f}")]
-
-    def fmt(d: dict, key: Any, f: str) -> str:
-        vals = [d[k] for k in key] if isinstance(key, tuple) else [d[key]]
-        return "—" if any(isinstance(v, float) and not np.isfinite(v) for v in vals) else f.format(*vals)
-
-    table_rows = [[m] + [fmt(d, k, f) for _, k, f in heads] for m, d in summ.items()]
-    md = "# Evaluation on real clips\n\n" + _table(["method"] + [h for h, _, _ in heads], table_rows) + "\n"
-    write_text_atomic(out / "summary.md", md)
-    write_text_atomic(out / "summary.json", json.dumps(_clean(summ), indent=2, allow_nan=False) + "\n")
-    page = Html("Evaluation on real clips", f"{len({r['clip'] for r in rows})} clips")
-    page.table(["method"] + [h for h, _, _ in heads], table_rows, element_id="summary")
-    page.heading("Per clip")
-    keys = [k for k in ("clip", "view", "method", "gls_pct", "ref_gls_pct", "gls_observer2_pct", "cycle_drift_mm", "fb_consistency_mm") if k in cols]
-    page.table(keys, [[r.get(k, "") for k in keys] for r in rows])
-    page.write(out / "report.html")
-    return md
-
-
 @app.command("evaluate")
 @handles_errors
 def evaluate_command(
@@ -638,7 +605,9 @@ def evaluate_command(
         with bar:
             rows = evaluate_real(clips, contours, reference, names, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"),
                                  weights=weights, progress=on_progress)
-        print(_real_outputs(rows, out))
+        from echostrain.evaluate.summary import write_real_evaluation
+
+        print(write_real_evaluation(rows, out))
         return
 
     from echostrain.data.sequences import load_sequence

@@ -19,8 +19,6 @@ Agreement (paired values ``est``, ``ref``): mean absolute error, bias
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 #: TAP-Vid thresholds (px at 256 × 256).
@@ -111,6 +109,3 @@ def agreement(est: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     return {"n": int(a.size), "mae": float(np.abs(diff).mean()), "bias": bias, "sd": sd,
             "loa_low": bias - 1.96 * sd, "loa_high": bias + 1.96 * sd, "r": r}
 
-
-def finite_or_none(value: float) -> float | None:
-    return None if value is None or not math.isfinite(float(value)) else float(value)

@@ -33,8 +33,9 @@ import numpy as np
 
 from echostrain.anatomy.myocardium import load_myocardium
 from echostrain.errors import CorruptInputError, InputNotFoundError, ParameterError
-from echostrain.evaluate.metrics import agreement, errors_mm
+from echostrain.evaluate.metrics import agreement
 from echostrain.io import read_video
+from echostrain.realism.refine import track_wall_cycle
 from echostrain.strain import compute_strain
 from echostrain.track import load
 
@@ -88,12 +89,6 @@ def _contour_for(folder: Path, stem: str) -> Path:
     raise InputNotFoundError(f"no contour for clip {stem} in {folder} (expected {stem}.json or {stem}.csv)")
 
 
-def _next_ed(gls_curve: np.ndarray, es: int) -> int:
-    """The frame after ES where the line is longest again (end of the cycle), else the last frame."""
-    after = np.arange(es + 1, gls_curve.size)
-    return int(after[np.argmax(gls_curve[after])]) if after.size else gls_curve.size - 1
-
-
 def evaluate_real(
     clips_dir: str | os.PathLike[str],
     contour_dirs: Sequence[str | os.PathLike[str]],
@@ -129,20 +124,17 @@ def evaluate_real(
             gls, segs, extra = [], None, {}
             for k, myo in enumerate(myos):
                 wall = myo.sample_points(8)
-                q = np.concatenate([np.zeros((len(wall.xy_px), 1)), wall.xy_px], axis=1)
-                res = tracker.track(video.frames, q)
-                st = compute_strain(res.tracks_px.astype(np.float64), video.spacing_mm, wall.layer, wall.segment,
-                                    view=myo.view, ed_frame=0, fps=video.fps)
-                gls.append(st.gls_pct)
-                if k == 0:
+                if k == 0:  # observer 1: strain, cycle drift and forward–backward consistency
+                    cyc = track_wall_cycle(tracker, video, wall, myo.view)
+                    st = cyc.strain
                     segs = st.segment_es_pct
-                    ned = _next_ed(st.gls_curves_pct[st.gls_layer], st.es_frame)
-                    extra["cycle_drift_mm"] = float(errors_mm(res.tracks_px[ned], res.tracks_px[0], video.spacing_mm).mean())
-                    last = video.n_frames - 1
-                    back = tracker.track(video.frames, np.concatenate([np.full((len(q), 1), float(last)),
-                                                                      np.clip(res.tracks_px[last], 0, [video.shape_hw[1] - 1, video.shape_hw[0] - 1])], axis=1))
-                    extra["fb_consistency_mm"] = float(errors_mm(back.tracks_px[0], q[:, 1:], video.spacing_mm).mean())
-                    extra["es_frame"], extra["next_ed_frame"], extra["seconds"] = st.es_frame, ned, res.seconds
+                    extra = {"cycle_drift_mm": cyc.drift_mm, "fb_consistency_mm": cyc.fb_mm, "es_frame": st.es_frame,
+                             "next_ed_frame": cyc.next_ed, "seconds": cyc.seconds}
+                else:
+                    q = np.concatenate([np.zeros((len(wall.xy_px), 1)), wall.xy_px], axis=1)
+                    st = compute_strain(tracker.track(video.frames, q).tracks_px.astype(np.float64), video.spacing_mm,
+                                        wall.layer, wall.segment, view=myo.view, ed_frame=0, fps=video.fps)
+                gls.append(st.gls_pct)
             row = {"clip": clip.stem, "view": myos[0].view, "method": name, "gls_pct": gls[0],
                    **{f"seg{k + 1}_pct": float(v) for k, v in enumerate(segs)}, **extra}
             if len(gls) == 2:

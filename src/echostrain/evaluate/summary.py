@@ -1,9 +1,13 @@
-"""Tables and figures of an evaluation on synthetic sequences, written to one folder.
+"""Tables and figures of an evaluation, written to one folder.
 
-Files: ``per_sequence.csv`` (one row per sequence × method), ``summary.md``
-(the headline table, then by view and by pathology), ``summary.json``,
-``bland_altman_gls.png``, ``scatter_gls.png``, ``error_vs_time.png``,
-``segment_errors.png`` and ``report.html`` (self-contained).
+Synthetic sequences (:func:`write_evaluation`): ``per_sequence.csv`` (one row
+per sequence × method), ``summary.md`` (the headline table, then by view and
+by pathology), ``summary.json``, ``bland_altman_gls.png``,
+``scatter_gls.png``, ``error_vs_time.png``, ``segment_errors.png`` and
+``report.html`` (self-contained).
+
+Real cohorts (:func:`write_real_evaluation`): ``per_clip.csv``,
+``summary.md``, ``summary.json`` and ``report.html``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np  # noqa: E402
 from echostrain.evaluate.metrics import agreement  # noqa: E402
 from echostrain.evaluate.synthetic import SequenceEvaluation  # noqa: E402
 from echostrain.io.atomic import atomic_path, write_text_atomic  # noqa: E402
+from echostrain.io.jsonsafe import json_ready  # noqa: E402
 from echostrain.report.html import Html  # noqa: E402
 
 COLOURS = {"tasnet": "#d62728", "blockmatch": "#1f77b4", "opticalflow": "#2ca02c"}
@@ -143,19 +148,6 @@ def write_rows_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return write_text_atomic(path, buf.getvalue())
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready copy: non-finite floats → None."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 def _save(fig: Any, path: Path) -> Path:
     try:
         fig.tight_layout()
@@ -238,7 +230,7 @@ def write_evaluation(results: Sequence[SequenceEvaluation], out_dir: str | Path,
     summ = summaries(results)
     md = markdown(summ, title)
     write_text_atomic(out / "summary.md", md)
-    write_text_atomic(out / "summary.json", json.dumps(_clean(summ), indent=2, allow_nan=False) + "\n")
+    write_text_atomic(out / "summary.json", json.dumps(json_ready(summ), indent=2, allow_nan=False) + "\n")
     figs = plots(results, out)
     page = Html(title, f"{len({r['sequence'] for r in rows})} sequences, methods: {', '.join(summ['overall'])}")
     page.heading("Summary")
@@ -255,3 +247,35 @@ def write_evaluation(results: Sequence[SequenceEvaluation], out_dir: str | Path,
                    [[v, m] + [_fmt(per[m], k, f) for _, k, f in SHORT] for v, per in summ[key].items() for m in methods if m in per])
     page.write(out / "report.html")
     return summ
+
+
+REAL_HEADLINE = [
+    ("clips", "n_clips", "{:d}"), ("GLS MAE (%)", "gls_mae_pct", "{:.2f}"), ("GLS bias (%)", "gls_bias_pct", "{:+.2f}"),
+    ("GLS LoA (%)", ("gls_loa_low_pct", "gls_loa_high_pct"), "{:+.2f} … {:+.2f}"), ("GLS r", "gls_r", "{:.3f}"),
+    ("seg. MAE (%)", "segment_mae_pct", "{:.2f}"), ("inter-observer GLS (%)", "interobserver_gls_pct", "{:.2f}"),
+    ("cycle drift (mm)", "cycle_drift_mm", "{:.2f}"), ("fwd–bwd (mm)", "fb_consistency_mm", "{:.2f}"),
+]
+REAL_CLIP_COLUMNS = ("clip", "view", "method", "gls_pct", "ref_gls_pct", "gls_observer2_pct", "cycle_drift_mm",
+                     "fb_consistency_mm")
+
+
+def write_real_evaluation(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> str:
+    """Write the real-cohort outputs (rows of :func:`~echostrain.evaluate.real.evaluate_real`); returns the markdown."""
+    from echostrain.evaluate.real import real_summary
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_rows_csv(out / "per_clip.csv", rows)
+    summ = real_summary(list(rows))
+    header = ["method"] + [h for h, _, _ in REAL_HEADLINE]
+    table_rows = [[m] + [_fmt(d, k, f) for _, k, f in REAL_HEADLINE] for m, d in summ.items()]
+    md = "# Evaluation on real clips\n\n" + _table(header, table_rows) + "\n"
+    write_text_atomic(out / "summary.md", md)
+    write_text_atomic(out / "summary.json", json.dumps(json_ready(summ), indent=2, allow_nan=False) + "\n")
+    page = Html("Evaluation on real clips", f"{len({r['clip'] for r in rows})} clips")
+    page.table(header, table_rows, element_id="summary")
+    page.heading("Per clip")
+    keys = [k for k in REAL_CLIP_COLUMNS if any(k in r for r in rows)]
+    page.table(keys, [[r.get(k, "") for k in keys] for r in rows])
+    page.write(out / "report.html")
+    return md

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,6 @@ class SequenceEvaluation:
     row: dict[str, Any]
     error_by_frame_mm: np.ndarray  # [T] mean error over the wall points
     segment_error_pct: np.ndarray  # [6] tracked − true ES segmental strain
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _strain(tracks: np.ndarray, data: Any, wall: np.ndarray):
@@ -45,7 +44,7 @@ def _strain(tracks: np.ndarray, data: Any, wall: np.ndarray):
     )
 
 
-def _observer_gls(data: Any, wall: np.ndarray, tracker: Tracker, rng: np.random.Generator) -> list[float]:
+def _observer_gls(data: Any, tracker: Tracker, rng: np.random.Generator) -> list[float]:
     """GLS (%) measured by two simulated observers (:mod:`echostrain.evaluate.observers`)."""
     k = int((data.track_layer == 0).sum())
     endo_idx = np.flatnonzero(data.track_layer == 0)
@@ -102,7 +101,7 @@ def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker]
         }
         if observers:
             rng = np.random.default_rng(zlib.crc32(Path(path).name.encode()))  # same observers for every method
-            g1, g2 = _observer_gls(data, wall, tracker, rng)
+            g1, g2 = _observer_gls(data, tracker, rng)
             row.update({"observer1_gls_pct": g1, "observer2_gls_pct": g2,
                         "interobserver_gls_diff_pct": abs(g1 - g2)})
         out.append(SequenceEvaluation(row, errors_mm(pred, true, data.spacing_mm).mean(axis=1), seg_err))

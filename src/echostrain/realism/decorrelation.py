@@ -55,6 +55,7 @@ from echostrain.errors import (
     ParameterError,
 )
 from echostrain.io import EchoVideo, read_video, sector_mask, write_text_atomic
+from echostrain.io.jsonsafe import json_ready
 
 #: ``format`` field of the JSON file.
 PROFILE_FORMAT = "echostrain.decorrelation_profile"
@@ -89,14 +90,6 @@ def _float_array(value: Any, name: str, ndim: int) -> np.ndarray:
             f"decorrelation profile: {name} must be {ndim}-D, got shape {arr.shape}"
         )
     return arr
-
-
-def _nan_to_none(arr: np.ndarray) -> Any:
-    """Nested lists of floats with NaN written as None (JSON null)."""
-    if arr.ndim == 0:
-        v = float(arr)
-        return None if math.isnan(v) else v
-    return [_nan_to_none(a) for a in arr]
 
 
 @dataclass
@@ -196,13 +189,13 @@ class DecorrelationProfile:
         return {
             "format": PROFILE_FORMAT,
             "format_version": PROFILE_FORMAT_VERSION,
-            "lags_ms": _nan_to_none(self.lags_ms),
-            "mean": _nan_to_none(self.mean),
-            "spread": _nan_to_none(self.spread),
+            "lags_ms": json_ready(self.lags_ms),
+            "mean": json_ready(self.mean),
+            "spread": json_ready(self.spread),
             "phase_bins": list(self.phase_bins),
-            "by_phase": _nan_to_none(self.by_phase),
-            "depth_bins_mm": _nan_to_none(self.depth_bins_mm),
-            "by_depth": _nan_to_none(self.by_depth),
+            "by_phase": json_ready(self.by_phase),
+            "depth_bins_mm": json_ready(self.depth_bins_mm),
+            "by_depth": json_ready(self.by_depth),
             "n_patches": self.n_patches,
             "clip_ids": list(self.clip_ids),
             "lag_frames": self.lag_frames,

@@ -61,7 +61,9 @@ from echostrain.io import read_video
 from echostrain.io.video import EchoVideo
 from echostrain.motion.lv_motion import LVMotion
 from echostrain.motion.parameters import MotionParameters
+from echostrain.anatomy.polyline import to_mm
 from echostrain.strain import compute_strain
+from echostrain.strain.phases import next_ed_frame
 
 POINTS_PER_SEGMENT = 8
 #: Sector of the simulations (degrees): real scanners image ~90°, wider than the default 75° scan.
@@ -101,23 +103,19 @@ class FittedMotion:
     segment_strain_pct: tuple[float, ...]
 
 
-def _next_ed(curve: np.ndarray, es: int) -> int:
-    after = np.arange(es + 1, curve.size)
-    return int(after[np.argmax(curve[after])]) if after.size else curve.size - 1
-
-
-def fit_cycle_motion(tracks_px: np.ndarray, layer: np.ndarray, segment: np.ndarray, to_mm: Callable[[np.ndarray], np.ndarray],
+def fit_cycle_motion(tracks_px: np.ndarray, layer: np.ndarray, segment: np.ndarray,
+                     px_to_scene_mm: Callable[[np.ndarray], np.ndarray],
                      spacing_mm: tuple[float, float], fps: float, view: str, smooth_frames: int = 5,
                      max_closure_mm: float = 4.0) -> FittedMotion | str:
     """Fit one closed, smooth cycle of wall motion to tracked wall points, or the reason for rejecting them."""
     st = compute_strain(tracks_px, spacing_mm, layer, segment, view=view, ed_frame=0, fps=fps)
     curve = st.gls_curves_pct["endo"]
     es = st.es_frame
-    end = _next_ed(curve, es)
+    end = next_ed_frame(curve, es)
     if es < 2 or end - es < 2:
         return f"no full cycle (ES at frame {es}, next ED at frame {end} of {tracks_px.shape[0]})"
     cyc = tracks_px[: end + 1].astype(float)
-    mm = to_mm(cyc.reshape(-1, 2)).reshape(cyc.shape)
+    mm = px_to_scene_mm(cyc.reshape(-1, 2)).reshape(cyc.shape)
     win = min(smooth_frames if smooth_frames % 2 else smooth_frames + 1, (mm.shape[0] // 2) * 2 - 1)
     if win >= 3:
         mm = savgol_filter(mm, win, 2, axis=0)
@@ -174,25 +172,40 @@ def _clip_geometry(video: EchoVideo, contour: Path, view: str | None) -> tuple[A
     return scene, myo_px, to_mm
 
 
-def _real_figures(tracker: Any, items: list[dict]) -> tuple[float, float]:
-    """Mean cycle drift and forward–backward consistency (mm) of a tracker on the real clips."""
-    from echostrain.evaluate.metrics import errors_mm
+@dataclass
+class WallCycle:
+    """A wall tracked from ED (frame 0): its strain, the end of its cycle and two tracking-quality figures."""
 
-    drifts, fbs = [], []
-    for it in items:
-        video, wall = it["video"], it["wall"]
-        q = np.concatenate([np.zeros((len(wall.xy_px), 1)), wall.xy_px], axis=1)
-        res = tracker.track(video.frames, q)
-        st = compute_strain(res.tracks_px.astype(float), it["spacing"], wall.layer, wall.segment, view=it["view"],
-                            ed_frame=0, fps=video.fps)
-        end = _next_ed(st.gls_curves_pct["endo"], st.es_frame)
-        drifts.append(float(errors_mm(res.tracks_px[end], res.tracks_px[0], it["spacing"]).mean()))
-        last = video.n_frames - 1
-        h, w = video.shape_hw
-        back = tracker.track(video.frames, np.concatenate([np.full((len(q), 1), float(last)),
-                                                          np.clip(res.tracks_px[last], 0, [w - 1, h - 1])], axis=1))
-        fbs.append(float(errors_mm(back.tracks_px[0], q[:, 1:], it["spacing"]).mean()))
-    return float(np.mean(drifts)), float(np.mean(fbs))
+    tracks_px: np.ndarray  # float [T, N, 2]
+    strain: Any  # StrainResult (ED = frame 0)
+    next_ed: int
+    drift_mm: float  # mean distance between ED and the next ED
+    fb_mm: float  # mean distance to the start after tracking forward to the last frame and back
+    seconds: float
+
+
+def track_wall_cycle(tracker: Any, video: EchoVideo, wall: Any, view: str) -> WallCycle:
+    """Track the wall points ``wall`` (WallPoints, px) of ``video`` from frame 0, forward and back."""
+    q = np.concatenate([np.zeros((len(wall.xy_px), 1)), wall.xy_px], axis=1)
+    res = tracker.track(video.frames, q)
+    tracks = res.tracks_px.astype(np.float64)
+    st = compute_strain(tracks, video.spacing_mm, wall.layer, wall.segment, view=view, ed_frame=0, fps=video.fps)
+    end = next_ed_frame(st.gls_curves_pct[st.gls_layer], st.es_frame)
+    last = video.n_frames - 1
+    h, w = video.shape_hw
+    back = tracker.track(video.frames, np.concatenate(
+        [np.full((len(q), 1), float(last)), np.clip(tracks[last], 0, [w - 1, h - 1])], axis=1))
+
+    def mean_mm(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.linalg.norm(to_mm(a - b, video.spacing_mm), axis=-1).mean())
+
+    return WallCycle(tracks, st, end, mean_mm(tracks[end], tracks[0]), mean_mm(back.tracks_px[0], q[:, 1:]), res.seconds)
+
+
+def _track_real(tracker: Any, items: list[dict]) -> tuple[list[WallCycle], float, float]:
+    """Every real clip's wall tracked by ``tracker``, with the mean cycle drift and forward–backward consistency (mm)."""
+    cycles = [track_wall_cycle(tracker, it["video"], it["wall"], it["view"]) for it in items]
+    return cycles, float(np.mean([c.drift_mm for c in cycles])), float(np.mean([c.fb_mm for c in cycles]))
 
 
 def _decorrelation_mae(files: list[Path]) -> float:
@@ -281,7 +294,7 @@ def refine(
 
     t0 = time.perf_counter()
     say("round 0: the starting tracker on the real clips and the test set")
-    drift, fb = _real_figures(hooks.tracker(current), items)
+    cycles, drift, fb = _track_real(hooks.tracker(current), items)
     record({"round": 0, "clips_used": "", "clips_rejected": "", "sequences": 0, "real_drift_mm": round(drift, 3),
             "real_fb_mm": round(fb, 3), "decorrelation_mae": "", "test_mte_mm": round(hooks.test_mte(current), 4),
             "seconds": round(time.perf_counter() - t0, 1)})
@@ -291,12 +304,9 @@ def refine(
         rdir = out / f"round_{k}"
         seq_dir = rdir / "sequences"
         seq_dir.mkdir(parents=True, exist_ok=True)
-        tracker = hooks.tracker(current)
         fits, new_files = {}, []
-        for i, it in enumerate(items):
-            q = np.concatenate([np.zeros((len(it["wall"].xy_px), 1)), it["wall"].xy_px], axis=1)
-            res = tracker.track(it["video"].frames, q)
-            fit = fit_cycle_motion(res.tracks_px.astype(float), it["wall"].layer, it["wall"].segment, it["to_mm"],
+        for i, (it, cyc) in enumerate(zip(items, cycles)):  # the walls tracked by the current tracker
+            fit = fit_cycle_motion(cyc.tracks_px, it["wall"].layer, it["wall"].segment, it["to_mm"],
                                    it["spacing"], it["video"].fps, it["view"], settings.smooth_frames,
                                    settings.max_closure_mm)
             name = it["clip"].stem
@@ -322,7 +332,7 @@ def refine(
         rejected = [f"{n}: {f['reason']}" for n, f in fits.items() if not f["accepted"]]
         if data_dirs:
             current = Path(hooks.fine_tune(list(data_dirs), rdir, current, k))
-        drift, fb = _real_figures(hooks.tracker(current), items)
+            cycles, drift, fb = _track_real(hooks.tracker(current), items)
         record({"round": k, "clips_used": ";".join(used), "clips_rejected": " | ".join(rejected),
                 "sequences": len(new_files), "real_drift_mm": round(drift, 3), "real_fb_mm": round(fb, 3),
                 "decorrelation_mae": round(_decorrelation_mae(new_files), 4),

@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from echostrain.errors import ParameterError  # noqa: E402
 from echostrain.io.atomic import atomic_path  # noqa: E402
+from echostrain.io.jsonsafe import json_ready  # noqa: E402
 from echostrain.realism.decorrelation import (  # noqa: E402
     DecorrelationProfile,
     combine_profiles,
@@ -56,14 +57,6 @@ def _unique_labels(labels: Sequence[str]) -> list[str]:
         seen[lab] = n
         out.append(lab if n == 1 else f"{lab} ({n})")
     return out
-
-
-def _none_if_nan(values: Any) -> Any:
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 0:
-        v = float(arr)
-        return None if not np.isfinite(v) else v
-    return [_none_if_nan(v) for v in arr]
 
 
 def _phase_panel(
@@ -217,20 +210,20 @@ def realism_report(
         phase_out = {
             "lag_ms": phase["lag_ms"],
             "real_bins": phase["real_bins"],
-            "real": _none_if_nan(phase["real"]),
+            "real": json_ready(phase["real"]),
             "sim_bins": phase["sim_bins"],
-            "sim": _none_if_nan(phase["sim"]),
+            "sim": json_ready(phase["sim"]),
             "mae": phase["mae"],
         }
     return {
         "mae": mae,
         "mae_per_real": mae_per_real,
-        "lags_ms": _none_if_nan(real_all.lags_ms),
-        "real_mean": _none_if_nan(real_all.mean),
-        "real_spread": _none_if_nan(real_all.spread),
-        "sim_lags_ms": _none_if_nan(sim_all.lags_ms),
-        "sim_mean": _none_if_nan(sim_all.mean),
-        "sim_spread": _none_if_nan(sim_all.spread),
+        "lags_ms": json_ready(real_all.lags_ms),
+        "real_mean": json_ready(real_all.mean),
+        "real_spread": json_ready(real_all.spread),
+        "sim_lags_ms": json_ready(sim_all.lags_ms),
+        "sim_mean": json_ready(sim_all.mean),
+        "sim_spread": json_ready(sim_all.spread),
         "phase": phase_out,
         "phase_skipped": phase_skipped,
         "real_clips": list(real_all.clip_ids),
@@ -240,6 +233,6 @@ def realism_report(
         "png": str(out),
         "mae_baseline": mae_base,
         "phase_mae_baseline": None if phase_base is None else phase_base["mae"],
-        "baseline_mean": None if base_all is None else _none_if_nan(base_all.mean),
-        "baseline_lags_ms": None if base_all is None else _none_if_nan(base_all.lags_ms),
+        "baseline_mean": None if base_all is None else json_ready(base_all.mean),
+        "baseline_lags_ms": None if base_all is None else json_ready(base_all.lags_ms),
     }

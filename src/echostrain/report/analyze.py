@@ -14,7 +14,6 @@ six segmental strains per view, and writes into ``out_dir``:
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from echostrain.anatomy.segments import segment_names
 from echostrain.errors import ParameterError
 from echostrain.io import TrackSet, overlay_points, read_video, write_mp4, write_tracks
 from echostrain.io.atomic import write_text_atomic
+from echostrain.io.jsonsafe import json_ready
 from echostrain.report.bullseye import plot_bullseye
 from echostrain.report.html import Html
 from echostrain.report.strain_plot import plot_strain_curves
@@ -122,13 +122,9 @@ def analyze(
         "bullseye_pct": {str(k): v for k, v in sorted(values.items())},
         "method": tracker.name,
     }
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, allow_nan=False, default=_finite) + "\n")
+    write_text_atomic(out / "summary.json", json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n")
     _write_html(out, per_clip, results, summary, bull)
     return summary
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _write_html(out: Path, per_clip: list[dict], results: list, summary: dict, bull: Path) -> Path:

@@ -112,7 +112,7 @@ def simulate_sequence(
             scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
         )
     else:
-        if scene is None or motion.myocardium is not scene.myocardium:
+        if motion.myocardium is not scene.myocardium:
             raise ParameterError("a given motion must be built on the given scene's myocardium")
         params = motion.params
 

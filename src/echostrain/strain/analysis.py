@@ -29,6 +29,7 @@ from echostrain.anatomy.segments import (
     segment_names,
 )
 from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.io.jsonsafe import json_ready
 from echostrain.strain.lines import lagrangian_strain_pct, line_length_mm
 from echostrain.strain.phases import detect_ed_es
 from echostrain.strain.smoothing import smooth_tracks
@@ -100,7 +101,7 @@ class StrainResult:
             entry: dict[str, Any] = {"index": s, "name": names[s]}
             if self.view:
                 entry["aha18"] = aha18_segment(self.view, s)
-            entry.update(_clean(CurveSummary.of(self.segment_curves_pct[s], ed, es).__dict__))
+            entry.update(json_ready(CurveSummary.of(self.segment_curves_pct[s], ed, es).__dict__))
             segments.append(entry)
         out: dict[str, Any] = {
             "view": self.view,
@@ -108,20 +109,20 @@ class StrainResult:
             "fps": self.fps,
             "ed_frame": ed,
             "es_frame": es,
-            "gls_pct": _finite_or_none(self.gls_pct),
+            "gls_pct": json_ready(self.gls_pct),
             "gls_layer": self.gls_layer,
-            "gls": {k: _clean(CurveSummary.of(v, ed, es).__dict__) for k, v in self.gls_curves_pct.items()},
+            "gls": {k: json_ready(CurveSummary.of(v, ed, es).__dict__) for k, v in self.gls_curves_pct.items()},
             "segment_layer": self.segment_layer,
             "segments": segments,
             "transverse": None
             if self.transverse_curve_pct is None
-            else _clean(_transverse_summary(self.transverse_curve_pct, ed, es)),
+            else json_ready(_transverse_summary(self.transverse_curve_pct, ed, es)),
         }
         if include_curves:
             out["curves"] = {
-                **{f"gls_{k}_pct": _list(v) for k, v in self.gls_curves_pct.items()},
-                "segments_pct": [_list(c) for c in self.segment_curves_pct],
-                "transverse_pct": None if self.transverse_curve_pct is None else _list(self.transverse_curve_pct),
+                **{f"gls_{k}_pct": json_ready(v) for k, v in self.gls_curves_pct.items()},
+                "segments_pct": json_ready(self.segment_curves_pct),
+                "transverse_pct": None if self.transverse_curve_pct is None else json_ready(self.transverse_curve_pct),
             }
         return out
 
@@ -129,18 +130,6 @@ class StrainResult:
 def _transverse_summary(curve: np.ndarray, ed: int, es: int) -> dict[str, float]:
     systole = curve[ed : es + 1] if es >= ed else curve
     return {"end_systolic_pct": float(curve[es]), "peak_systolic_pct": float(np.max(systole))}
-
-
-def _finite_or_none(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
-
-
-def _clean(d: dict[str, float]) -> dict[str, float | None]:
-    return {k: _finite_or_none(v) for k, v in d.items()}
-
-
-def _list(curve: np.ndarray) -> list[float | None]:
-    return [_finite_or_none(v) for v in curve]
 
 
 def _check_inputs(

@@ -44,3 +44,10 @@ def detect_ed_es(
     after = near_max[ed + 1 :] & ~near_max[ed : n - 1]  # starts of later near-max stretches
     stop = ed + 1 + int(np.argmax(after)) if after.any() else n
     return ed, ed + int(np.argmin(smooth[ed:stop]))
+
+
+def next_ed_frame(gls_curve_pct: np.ndarray, es_frame: int) -> int:
+    """End of the cycle: the frame after ES where the line is longest again (the last frame if none follows)."""
+    curve = np.asarray(gls_curve_pct, dtype=float)
+    after = np.arange(es_frame + 1, curve.size)
+    return int(after[np.argmax(curve[after])]) if after.size else curve.size - 1

@@ -67,21 +67,21 @@ class TASNetTracker(Tracker):
         windows = _windows(n_t)
         qt = queries[:, 0].astype(int)
         home = np.array([next(i for i, (a, b) in enumerate(windows) if a <= t < b) for t in qt])
-        done = np.zeros((len(windows), n), bool)
+        filled = np.zeros((n_t, n), bool)  # positions already given by a neighbouring window
 
-        def run(w: int, sel: np.ndarray, qw: np.ndarray) -> None:
+        def run(w: int, sel: np.ndarray, qw: np.ndarray, backward: bool = False) -> None:
             a, b = windows[w]
             xy, c = self._run(clip[a:b], qw)
-            if done[:, sel].any():  # blend over the overlap with what earlier windows gave
-                ramp = np.ones(b - a)
-                k = min(WINDOW_OVERLAP, b - a)
-                ramp_in = np.linspace(0.0, 1.0, k + 2)[1:-1]
-                old = tracks[a:b, sel]
-                seen = np.any(old != 0, axis=-1)
-                weight = np.where(seen, np.r_[ramp_in, ramp[k:]][:, None] if w > 0 else 1.0, 1.0)
-                xy = weight[..., None] * xy + (1 - weight[..., None]) * np.where(seen[..., None], old, xy)
+            old = filled[a:b][:, sel]
+            rows = np.flatnonzero(old.any(axis=1))
+            if rows.size:  # blend over the overlap: the new window's weight grows away from its neighbour
+                ramp = np.linspace(0.0, 1.0, rows.size + 2)[1:-1]
+                weight = np.ones(b - a)
+                weight[rows] = ramp[::-1] if backward else ramp
+                wgt = np.where(old, weight[:, None], 1.0)[..., None]
+                xy = wgt * xy + (1.0 - wgt) * tracks[a:b, sel]
             tracks[a:b, sel], conf[a:b, sel] = xy, c
-            done[w, sel] = True
+            filled[a:b, sel] = True
 
         for w, (a, b) in enumerate(windows):  # forward: home windows, then chained from the overlap
             sel = np.flatnonzero(home <= w)
@@ -99,7 +99,7 @@ class TASNetTracker(Tracker):
             if not sel.size:
                 continue
             qw = np.concatenate([np.full((sel.size, 1), b - 1 - a), tracks[b - 1, sel]], axis=1)
-            run(w, sel, qw)
+            run(w, sel, qw, backward=True)
         xy_in = roi.to_input(tracks)
         visible = in_image(xy_in, frames.shape[1:]) & (conf > 0.5)
         return TrackResult(xy_in.astype(np.float32), visible, conf.astype(np.float32), self.name)

@@ -248,10 +248,11 @@ def train(config: TrainConfig, resume: bool = False,
 
     end = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
     while step < end:
+        streams = [[config.seed, step, rank, i] for i in range(config.batch_size)]
+        # the sequence index and the sample each come from a fresh generator of the same stream
         batch = collate([
-            sample(train_seqs, int(np.random.default_rng([config.seed, step, rank, i]).integers(1 << 30)), settings,
-                   np.random.default_rng([config.seed, step, rank, i]))
-            for i in range(config.batch_size)
+            sample(train_seqs, int(np.random.default_rng(st).integers(1 << 30)), settings, np.random.default_rng(st))
+            for st in streams
         ])
         frames = batch["frames"].to(device)
         rounds, vis = ddp_model(frames, batch["queries"].to(device), iterations=config.train_iterations)

@@ -8,7 +8,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import torch
 
 from echostrain.errors import CorruptInputError, InputNotFoundError
 from echostrain.track.model import TASNet, TASNetConfig
@@ -81,14 +80,4 @@ def load_model(path: str | os.PathLike[str], device: str = "cpu") -> TASNet:
         raise CorruptInputError(f"{p} does not fit the TAS-Net architecture it declares ({detail}); use weights trained by echostrain")
     model.load_state_dict(state)
     return model.to(device).eval()
-
-
-def metadata_value(meta: dict[str, str], key: str) -> Any:
-    value = meta.get(key)
-    if value is None:
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
 

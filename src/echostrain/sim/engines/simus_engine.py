@@ -100,8 +100,6 @@ class SimusEngine:
 
     def iq(self, scatterers: Scatterers) -> np.ndarray:
         """Beamformed I/Q on the scan grid, complex ``[n_samples, n_lines]``."""
-        import pymust
-
         iq_elements = self.element_iq(self.rf(scatterers))
         shape = (self.scan.n_samples, self.scan.n_lines)
         return (self.das_matrix() @ iq_elements.reshape(-1, order="F")).reshape(shape, order="F")
