@@ -27,7 +27,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/echostrain demo --out demo_output
 
+# The layers contract (pyproject.toml, docs/architecture.md) first, then the suite.
 test: $(VENV)/.installed-test chromium
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -13,6 +13,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from echostrain.errors import EchoStrainError
+from echostrain.core.errors import EchoStrainError
 
 __all__ = ["EchoStrainError", "__version__"]

@@ -16,7 +16,7 @@ from echostrain.anatomy import (
     resample_polyline,
     segment_names,
 )
-from echostrain.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, ParameterError
 
 
 def test_resample_polyline_equal_arc_steps_with_anisotropic_pixels():

@@ -20,7 +20,7 @@ from echostrain.anatomy import (
     sector_margin_mm,
 )
 from echostrain.anatomy.scene import APEX_WALL_RATIO, SECTOR_MARGIN_MM
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 
 
 @pytest.fixture(scope="module")

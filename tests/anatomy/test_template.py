@@ -5,7 +5,7 @@ import pytest
 
 from echostrain.anatomy import ellipsoidal_myocardium
 from echostrain.anatomy.template import template_scene
-from echostrain.errors import GeometryError
+from echostrain.core.errors import GeometryError
 from echostrain.io import EchoVideo
 
 

@@ -26,6 +26,7 @@ def test_synthetic_mode_tables_plots_and_html(tiny_data, tmp_path):
     data.mkdir()
     for name in ("seq_00000.h5", "seq_00001.h5"):
         shutil.copy(tiny_data / name, data / name)
+    (data / ".seq_00002.h5.tmp-1234.h5").write_bytes(b"half-written")  # a write in progress is not a sequence
     out = tmp_path / "res"
     proc = run("evaluate", "--data", data, "--methods", "blockmatch", "--out", out)
     assert proc.returncode == 0, proc.stderr[-3000:]

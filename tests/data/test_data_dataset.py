@@ -1,4 +1,4 @@
-"""SequenceDataset and collate_sequences on tiny synthetic sequence files."""
+"""SequenceDataset (the clip pipeline without augmentation) and collate_sequences on tiny sequence files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from echostrain.data import SequenceDataset, collate_sequences
-from echostrain.data.dataset import point_visibility, sample_points
-from echostrain.errors import CorruptInputError, InputNotFoundError, ParameterError
+from echostrain.data.clips import point_visibility
+from echostrain.data.points import sample_points
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
 from echostrain.io.sequence import SequenceData, write_sequence
 
 T, H, W, N = 10, 48, 64, 12
@@ -172,12 +173,14 @@ def test_queries_are_tracks_at_query_frame(root, query_frame):
             seen_t.update(t.tolist())
             n = torch.arange(12)
             assert torch.equal(s["queries"][:, 1:], s["tracks"][t, n])
+            # a visible frame wherever the point is visible at all
+            ever = s["visible"].any(dim=0)
+            assert s["visible"][t, n][ever].all()
             if query_frame == "first":
-                assert (t == 0).all()
-            else:
-                # a visible frame wherever the point is visible at all
-                ever = s["visible"].any(dim=0)
-                assert s["visible"][t, n][ever].all()
+                # the first frame, or the first on which the point is visible
+                first_visible = torch.where(ever, s["visible"].to(torch.int8).argmax(dim=0), 0)
+                assert torch.equal(t, first_visible)
+                assert (t[s["visible"][0]] == 0).all()
     if query_frame == "random":
         assert len(seen_t) > 3
 
@@ -236,10 +239,10 @@ def test_visibility(root):
     s = ds[0]
     idx = original_index(s["tracks"], seq.tracks, 0)
     visible = s["visible"].numpy()
-    # independent reference: nearest pixel inside the image and inside the fan
+    # independent reference: inside the image (0 ≤ x ≤ W − 1, 0 ≤ y ≤ H − 1), nearest pixel in the fan
     xy = seq.tracks
-    ix, iy = np.floor(xy[..., 0] + 0.5).astype(int), np.floor(xy[..., 1] + 0.5).astype(int)
-    inside = (ix >= 0) & (ix < W) & (iy >= 0) & (iy < H)
+    ix, iy = np.round(xy[..., 0]).astype(int), np.round(xy[..., 1]).astype(int)
+    inside = (xy[..., 0] >= 0) & (xy[..., 0] <= W - 1) & (xy[..., 1] >= 0) & (xy[..., 1] <= H - 1)
     ref = inside & fan_mask()[np.clip(iy, 0, H - 1), np.clip(ix, 0, W - 1)]
     np.testing.assert_array_equal(visible, ref[:, idx])
     by_point = {j: visible[:, n] for n, j in enumerate(idx)}
@@ -251,10 +254,12 @@ def test_visibility(root):
 
 
 def test_point_visibility_edges():
+    # the image is 0 ≤ x ≤ W − 1, 0 ≤ y ≤ H − 1 (core.checks.inside_image); the sector at the nearest pixel
     sector = np.ones((4, 5), bool)
     sector[1, 2] = False
-    xy = np.array([[-0.5, 0], [-0.51, 0], [4.49, 3.49], [4.5, 0], [2.2, 0.8], [0, 3.5]])
-    assert point_visibility(xy, sector).tolist() == [True, False, True, False, False, False]
+    xy = np.array([[0, 0], [-0.01, 0], [4, 3], [4.01, 0], [2.2, 0.8], [1.6, 0.4], [0, 3.01], [np.nan, 1]])
+    assert point_visibility(xy, sector).tolist() == [True, False, True, False, False, True, False, False]
+    assert point_visibility(xy.reshape(2, 4, 2), sector).shape == (2, 4)
 
 
 def test_query_points_prefer_visible(root):

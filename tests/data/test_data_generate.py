@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from echostrain.data.generate import GenerationSettings, plan_sequences, read_manifest, run_generation
-from echostrain.errors import OutputPathError, ParameterError
+from echostrain.core.errors import OutputPathError, ParameterError
 
 SMALL = GenerationSettings(seed=3, n_frames=18, per_cell=0.5)
 
@@ -28,7 +28,7 @@ def test_plan_is_stable_and_mixes_views_pathologies_and_splits():
     splits = [s.split for s in a]
     assert 0.7 < splits.count("train") / 200 < 0.9 and "val" in splits and "test" in splits
     assert plan_sequences(GenerationSettings(seed=2), 5) != a[:5]
-    with pytest.raises(ParameterError, match="--n"):
+    with pytest.raises(ParameterError, match="`n` must be at least 1"):
         plan_sequences(SMALL, 0)
 
 
@@ -48,7 +48,7 @@ def test_resume_redoes_only_missing_or_broken_sequences(tmp_path):
     assert sums(out) == reference  # byte-identical to the undamaged run, temporaries gone
     third = run_generation(3, out, SMALL, workers=1)
     assert (third.done, third.skipped) == (0, 3)
-    with pytest.raises(ParameterError, match="other settings"):
+    with pytest.raises(OutputPathError, match="`out_dir` .* other settings"):
         run_generation(3, out, GenerationSettings(seed=4, n_frames=18, per_cell=0.5), workers=1)
 
 
@@ -91,8 +91,14 @@ def test_bad_input(tmp_path):
         run_generation(2, a_file, SMALL, workers=1)
     with pytest.raises(ParameterError):
         GenerationSettings(views=("plax",))
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match="`dysfunction_share`"):
         GenerationSettings(dysfunction_share=1.5)
+    with pytest.raises(ParameterError, match="`n_frames` must be at least 2"):
+        GenerationSettings(n_frames=1)
+    with pytest.raises(ParameterError, match="`engine`"):
+        GenerationSettings(engine="field2")
+    with pytest.raises(ParameterError, match="`workers`"):
+        run_generation(2, tmp_path / "w", SMALL, workers=0)
     cmd = [sys.executable, "-m", "echostrain", "generate", "--out", str(tmp_path / "g")]
     for extra, text in ((["--n", "0"], "--n"), (["--n", "2", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"], "did not answer")):
         start = time.perf_counter()

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     GeometryError,
     InputNotFoundError,

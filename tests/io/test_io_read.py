@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     InputNotFoundError,
     InvalidDataError,

@@ -13,7 +13,7 @@ import pytest
 
 import echostrain
 from echostrain.data import list_sequences, load_sequence
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     InputNotFoundError,
     InvalidDataError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from echostrain.errors import CorruptInputError, InvalidDataError, ParameterError
+from echostrain.core.errors import CorruptInputError, InvalidDataError, ParameterError
 from echostrain.io import TrackSet, read_tracks, write_tracks
 
 

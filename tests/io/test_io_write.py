@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     InvalidDataError,
     OutputPathError,
     ParameterError,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from echostrain.errors import CorruptInputError, InputNotFoundError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError
 from echostrain.realism import coherence as coh
 from echostrain.realism.decorrelation import DecorrelationProfile
 from echostrain.sim.coherence import CoherenceModel

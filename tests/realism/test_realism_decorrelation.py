@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     EchoStrainError,
     InvalidDataError,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.realism import DecorrelationProfile
 from echostrain.realism.report import realism_report
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from echostrain.errors import CorruptInputError
+from echostrain.core.errors import CorruptInputError
 from echostrain.sim import PsfCalibration, SectorScan, get_probe, load_calibration
 
 

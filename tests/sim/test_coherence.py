@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.sim.coherence import AmplitudeRenewal, CoherenceModel
 
 
@@ -38,7 +38,7 @@ def test_beta_varies_with_depth_and_renewal_follows_it():
 
 
 def test_coherence_json_round_trip_and_errors(tmp_path):
-    from echostrain.errors import CorruptInputError, InputNotFoundError
+    from echostrain.core.errors import CorruptInputError, InputNotFoundError
     from echostrain.realism.coherence import save_coherence
     from echostrain.sim.coherence import default_coherence
 

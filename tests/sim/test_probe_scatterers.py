@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.sim import (
     PhasedArray,
     Scatterers,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from echostrain.errors import EchoStrainError, ParameterError
+from echostrain.core.errors import EchoStrainError, ParameterError
 from echostrain.sim.coherence import CoherenceModel, default_coherence
 from echostrain.sim.sequence import SequenceConfig, simulate_sequence
 from echostrain.strain import compute_strain

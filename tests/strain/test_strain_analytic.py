@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from echostrain.anatomy import LAYER_ENDO, LAYER_EPI, LAYER_MID, ellipsoidal_myocardium
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.motion import cardiac_time_course, deform_wall
 from echostrain.strain import average_gls, bullseye_pct, compute_strain, detect_ed_es, smooth_tracks
 

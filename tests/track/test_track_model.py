@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-from echostrain.errors import CorruptInputError, EchoStrainError, GeometryError, InvalidDataError, ParameterError
+from echostrain.core.errors import (
+    CorruptInputError,
+    EchoStrainError,
+    GeometryError,
+    InvalidDataError,
+    OutputPathError,
+    ParameterError,
+)
 from echostrain.track import load
 from echostrain.track.model import TASNet, TASNetConfig
 from echostrain.track.tasnet import TASNetTracker, _windows
@@ -106,15 +113,19 @@ def test_bad_input_gives_clear_errors(tmp_path):
         tracker.track(nan, np.array([[0, 10.0, 10.0]]))
     with pytest.raises(ParameterError, match="unknown tracking method"):
         load("raft")
+    with pytest.raises(ParameterError, match="`weights` applies to tasnet only"):
+        load("blockmatch", weights=tmp_path / "w.safetensors")
 
 
 def test_overfits_one_tiny_sequence(tiny_data):
-    from echostrain.track.samples import SampleSettings, collate, load_split, sample
+    from echostrain.data.clips import ClipSettings, collate_sequences, draw_clip
+    from echostrain.track.samples import load_split
     from echostrain.track.train import huber_track_loss
 
     torch.manual_seed(0)
     seqs = load_split(tiny_data, "train", 64, limit=1)
-    batch = collate([sample(seqs, 0, SampleSettings(clip_frames=8, n_points=8, augment=False), np.random.default_rng(0))])
+    settings = ClipSettings(clip_frames=8, n_points=8, augment=False)
+    batch = collate_sequences([draw_clip(seqs[0], settings, np.random.default_rng(0))], trim=True)
     model = TASNet(SMALL)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     losses = []
@@ -133,6 +144,11 @@ def _log_steps(run):
         return [int(r["step"]) for r in csv.DictReader(fh)]
 
 
+def _log_losses(run):
+    with open(run / "log.csv") as fh:
+        return [r["loss"] for r in csv.DictReader(fh)]
+
+
 def test_checkpoint_resume_continues_the_step_count(tiny_data, tmp_path):
     from echostrain.track.train import TrainConfig, train
     from echostrain.track.weights import read_metadata
@@ -142,7 +158,7 @@ def test_checkpoint_resume_continues_the_step_count(tiny_data, tmp_path):
                       checkpoint_every=1, validate_every=2, model=SMALL.to_dict())
     first = train(cfg, stop_after=2)
     assert first["steps"] == 2 and read_metadata(run / "checkpoint.safetensors")["step"] == "2"
-    with pytest.raises(ParameterError, match="--resume"):
+    with pytest.raises(OutputPathError, match="`resume`"):
         train(cfg)
     changed = TrainConfig(**{**cfg.__dict__, "lr": 1e-3})
     with pytest.raises(ParameterError, match="other settings"):
@@ -151,6 +167,25 @@ def test_checkpoint_resume_continues_the_step_count(tiny_data, tmp_path):
     assert second["steps"] == 4 and _log_steps(run) == [1, 2, 3, 4]
     assert read_metadata(run / "checkpoint.safetensors")["step"] == "4"
     assert (run / "best.safetensors").is_file()  # validated at steps 2 and 4 on the val split
+    again = train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "again")}), stop_after=2)
+    assert again["loss"] == pytest.approx(first["loss"], abs=0)  # same seed, same samples, same losses
+    assert _log_losses(tmp_path / "again") == _log_losses(run)[:2]
+
+
+def test_train_config_defaults_and_checks(tmp_path):
+    from echostrain.track.train import TrainConfig, train
+
+    cfg = TrainConfig(data="d", out="o")
+    assert cfg.steps == 4000  # the shipped weights were trained 4000 steps
+    assert "out" not in cfg.identity() and "steps" in cfg.identity()
+    for bad, text in (({"steps": 0}, "`steps` must be at least 1"), ({"clip_frames": 3}, "`clip_frames`"),
+                      ({"lr": 0.0}, "`lr` must be positive")):
+        with pytest.raises(ParameterError, match=text):
+            TrainConfig(data="d", out="o", **bad)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(OutputPathError, match="is a file"):
+        train(TrainConfig(data=str(tmp_path), out=str(a_file)))
 
 
 def test_ddp_two_gloo_processes(tiny_data, tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 
 
 def _check_sector(depth_mm: float, sector_deg: float) -> tuple[float, float]:

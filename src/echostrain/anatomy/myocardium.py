@@ -26,7 +26,7 @@ from echostrain.anatomy.segments import (
     N_SEGMENTS,
     check_view,
 )
-from echostrain.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, ParameterError
 
 _DENSE = 2001  # points used to locate the apex on a polyline
 

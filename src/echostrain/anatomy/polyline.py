@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from echostrain.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, ParameterError
 
 
 def check_spacing_mm(spacing_mm: tuple[float, float] | np.ndarray) -> tuple[float, float]:

@@ -38,7 +38,7 @@ from scipy.ndimage import distance_transform_edt, gaussian_filter
 from echostrain.anatomy.echomap import EchogenicityMap, sector_grid, sector_margin_mm
 from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.segments import check_view
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 
 #: Points of the endocardial and epicardial polylines (6 segments × 20 + 1).
 N_CONTOUR_POINTS = 121

@@ -1,4 +1,4 @@
-"""Layer and segment encodings, apical views, and the AHA 18-segment table.
+"""Segment names per view and the AHA 18-segment table (the encodings live in :mod:`echostrain.core.vocabulary`).
 
 Encodings shared by every module (see ``docs/formats.md``):
 
@@ -13,18 +13,18 @@ This module holds the only table that maps view segments to the AHA
 
 from __future__ import annotations
 
-from echostrain.errors import ParameterError
-
-LAYER_ENDO = 0
-LAYER_MID = 1
-LAYER_EPI = 2
-LAYER_NONE = -1
-LAYER_NAMES: dict[int, str] = {LAYER_ENDO: "endo", LAYER_MID: "mid", LAYER_EPI: "epi"}
-
-N_SEGMENTS = 6
-SEGMENT_NONE = -1
-
-VIEWS: tuple[str, ...] = ("a2c", "a3c", "a4c")
+from echostrain.core.checks import check_view
+from echostrain.core.errors import ParameterError
+from echostrain.core.vocabulary import (  # noqa: F401  (re-exported: the encodings live in core)
+    LAYER_ENDO,
+    LAYER_EPI,
+    LAYER_MID,
+    LAYER_NAMES,
+    LAYER_NONE,
+    N_SEGMENTS,
+    SEGMENT_NONE,
+    VIEWS,
+)
 
 #: Wall names per view, in file order (first wall, second wall).
 VIEW_WALLS: dict[str, tuple[str, str]] = {
@@ -63,14 +63,6 @@ VIEW_TO_AHA18: dict[str, tuple[int, int, int, int, int, int]] = {
 }
 
 _LEVELS = ("basal", "mid", "apical", "apical", "mid", "basal")
-
-
-def check_view(view: str) -> str:
-    """Return the view in lower case, or raise :class:`ParameterError` if unknown."""
-    v = str(view).strip().lower()
-    if v not in VIEWS:
-        raise ParameterError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
-    return v
 
 
 def segment_names(view: str) -> list[str]:

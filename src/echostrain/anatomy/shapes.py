@@ -6,7 +6,7 @@ import numpy as np
 
 from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.polyline import check_spacing_mm
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 
 
 def _half_ellipse_mm(

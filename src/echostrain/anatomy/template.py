@@ -20,7 +20,7 @@ from echostrain.anatomy.echomap import EchogenicityMap
 from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.scene import ApicalScene
 from echostrain.anatomy.segments import check_view
-from echostrain.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, ParameterError
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.sector import sector_mask
 from echostrain.io.video import EchoVideo

@@ -1,85 +1,76 @@
-"""The built-in demo: analytic contours with known strain, and a simulated echo sequence with known motion."""
+"""``echostrain demo``: the main job on built-in data."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import time
 from pathlib import Path
+from typing import Annotated, Any
 
-import numpy as np
+import typer
+from rich.table import Table
 
-from echostrain.anatomy.shapes import ellipsoidal_myocardium
-from echostrain.io.tracks import TrackSet, write_tracks
-from echostrain.io.atomic import atomic_path
-from echostrain.io.sequence import SequenceData
-from echostrain.motion.analytic import cardiac_time_course, deform_wall
-from echostrain.report.strain_plot import plot_strain_curves
-from echostrain.strain.analysis import StrainResult, compute_strain
-
-#: Peak segmental strains of the demo (%): an A4C with a hypokinetic apical septum.
-DEMO_SEGMENT_STRAIN_PCT = (-19.0, -18.0, -8.0, -21.0, -20.0, -17.0)
+from echostrain.cli.common import console, handles_errors
 
 
-@dataclass(frozen=True)
-class DemoOutputs:
-    """What :func:`run_demo` computed and wrote."""
+def strain_table(summary: dict[str, Any]) -> Table:
+    """GLS and the segmental values of a strain summary, end-systolic and peak systolic."""
+    table = Table(title=f"Longitudinal strain ({summary['view'] or 'view unknown'}), ES = frame {summary['es_frame']}")
+    table.add_column("segment")
+    table.add_column("AHA", justify="right")
+    table.add_column("end-systolic %", justify="right")
+    table.add_column("peak systolic %", justify="right")
 
-    result: StrainResult
-    true_segment_pct: np.ndarray
-    tracks_path: Path
-    json_path: Path
-    plot_path: Path
+    def fmt(v: float | None) -> str:
+        return "—" if v is None else f"{v:.2f}"
+
+    for s in summary["segments"]:
+        table.add_row(s["name"], str(s.get("aha18", "")), fmt(s["end_systolic_pct"]), fmt(s["peak_systolic_pct"]))
+    for layer, vals in summary["gls"].items():
+        table.add_row(f"[bold]GLS {layer}[/bold]", "", fmt(vals["end_systolic_pct"]), fmt(vals["peak_systolic_pct"]))
+    return table
 
 
-def run_demo(out_dir: str | Path, fps: float = 50.0, heart_rate_bpm: float = 60.0) -> DemoOutputs:
-    """Build an analytic A4C contour sequence, compute its strain, write tracks, JSON and a PNG."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    myo = ellipsoidal_myocardium(view="a4c", spacing_mm=(0.3, 0.3))
-    points = myo.sample_points(points_per_segment=8)
-    n_frames = int(round(fps * 60.0 / heart_rate_bpm))
-    course = cardiac_time_course(n_frames, fps, heart_rate_bpm)
-    tracks = deform_wall(points, np.array(DEMO_SEGMENT_STRAIN_PCT), course)
-    trackset = TrackSet(
-        tracks=tracks, spacing_mm=myo.spacing_mm, layer=points.layer, segment=points.segment, view="a4c", fps=fps
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's tracks, JSON and strain-curve PNG.")] = Path(
+        "demo_output"
+    ),
+    sequence: Annotated[bool, typer.Option(help="Also simulate an A4C echo sequence with known motion and analyze it with TAS-Net (≈20 s).")] = True,
+) -> None:
+    """Run the main job on built-in data: known strain from analytic contours and a simulated echo sequence."""
+    from echostrain.workflows.demo import run_demo
+
+    outputs = run_demo(out)
+    summary = outputs.result.summary()
+    console.print(strain_table(summary))
+    truth = ", ".join(f"{v:.2f}" for v in outputs.true_segment_pct)
+    console.print(f"true segmental end-systolic strain (%): {truth}")
+    console.print(f"GLS = {outputs.result.gls_pct:.2f} %  (ED frame {summary['ed_frame']}, ES frame {summary['es_frame']})")
+    console.print(f"wrote {outputs.tracks_path}, {outputs.json_path}, {outputs.plot_path}")
+    if sequence:
+        _demo_sequence(out)
+
+
+def _demo_sequence(out: Path) -> None:
+    from echostrain.anatomy.segments import segment_names
+    from echostrain.workflows.demo import run_demo_analysis, run_demo_sequence
+
+    start = time.perf_counter()
+    data, seq_path, movie = run_demo_sequence(out)
+    m = data.parameters["motion"]
+    states = ", ".join(f"{name}: {state}" for name, state in zip(segment_names("a4c"), m["segment_state"]) if state != "normal")
+    console.print(
+        f"simulated an A4C sequence with known motion in {time.perf_counter() - start:.1f} s: "
+        f"{data.frames.shape[0]} frames at {data.fps:.0f} frames/s, true GLS {data.gls_pct[data.es_index]:.2f} %"
+        f" ({states or 'no dysfunction'}) → {seq_path}, {movie}"
     )
-    result = compute_strain(
-        tracks, myo.spacing_mm, points.layer, points.segment, view="a4c", fps=fps
+    start = time.perf_counter()
+    summary, report = run_demo_analysis(out, data, seq_path)
+    true_segments = ", ".join(f"{v:.1f}" for v in data.segmental_pct[:, data.es_index])
+    measured = summary["clips"][0]["strain"]
+    segments = ", ".join(f"{s['end_systolic_pct']:.1f}" for s in measured["segments"])
+    console.print(
+        f"analyzed it with TAS-Net from its ED contour in {time.perf_counter() - start:.1f} s: "
+        f"GLS {summary['average_gls_pct']:.2f} % (true {data.gls_pct[data.es_index]:.2f} %); "
+        f"segments {segments} (true {true_segments}) → {report}"
     )
-    true_pct = np.asarray(DEMO_SEGMENT_STRAIN_PCT) * course[result.es_frame]
-    tracks_path = write_tracks(out / "demo_tracks.npz", trackset)
-    json_path = out / "demo_strain.json"
-    with atomic_path(json_path) as tmp:
-        tmp.write_text(json.dumps(result.summary(include_curves=True), indent=2))
-    plot_path = plot_strain_curves(result, out / "demo_strain_curves.png", title="Demo: analytic A4C, known strain")
-    return DemoOutputs(result, true_pct, Path(tracks_path), json_path, plot_path)
-
-
-def run_demo_sequence(out_dir: str | Path, seed: int = 7) -> tuple[SequenceData, Path, Path]:
-    """Simulate one A4C cycle with regional dysfunction; write the sequence file and an MP4 with the true points."""
-    from echostrain.io import overlay_points, write_mp4
-    from echostrain.io.sequence import write_sequence
-    from echostrain.sim.sequence import SequenceConfig, simulate_sequence
-
-    out = Path(out_dir)
-    data = simulate_sequence(SequenceConfig(view="a4c", pathology="regional"), seed=seed)
-    seq_path = write_sequence(out / "demo_sequence.h5", data)
-    rgb = overlay_points(data.frames, data.tracks, labels=data.track_layer, radius_px=2)
-    movie = write_mp4(out / "demo_sequence.mp4", rgb, fps=data.fps, spacing_mm=data.spacing_mm)
-    return data, Path(seq_path), Path(movie)
-
-
-def run_demo_analysis(out_dir: str | Path, data: SequenceData, seq_path: Path) -> tuple[dict, Path]:
-    """Analyze the demo sequence as a user would a patient: its ED contour, TAS-Net, strain, HTML report."""
-    import json
-
-    from echostrain.io.atomic import write_text_atomic
-    from echostrain.report.analyze import analyze
-
-    out = Path(out_dir)
-    endo = data.tracks[data.ed_index, data.track_layer == 0]
-    epi = data.tracks[data.ed_index, data.track_layer == 2]
-    contour = write_text_atomic(out / "demo_sequence_ed_contour.json", json.dumps(
-        {"endo": endo.tolist(), "epi": epi.tolist(), "view": data.view, "frame": int(data.ed_index)}))
-    summary = analyze([seq_path], [contour], out / "report", method="tasnet", query_frame=int(data.ed_index))
-    return summary, out / "report" / "report.html"

@@ -35,11 +35,13 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.anatomy.segments import VIEWS, check_view
-from echostrain.errors import EchoStrainError, OutputPathError, ParameterError
+from echostrain.core.checks import check_view
+from echostrain.core.errors import EchoStrainError, OutputPathError, ParameterError
+from echostrain.core.vocabulary import VIEWS
+from echostrain.data.splits import MANIFEST, manifest_rows
 from echostrain.sim.coherence import CoherenceModel, default_coherence
+from echostrain.sim.simulator import ENGINES
 
-MANIFEST = "manifest.csv"
 SETTINGS = "generation.json"
 FAILURES = "failures.log"
 MANIFEST_COLUMNS = (
@@ -70,19 +72,19 @@ class GenerationSettings:
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise ParameterError(f"--seed must be a non-negative integer, got {self.seed}")
+            raise ParameterError(f"`seed` must be a non-negative integer, got {self.seed}")
         views = tuple(check_view(v) for v in self.views)
         if not views:
-            raise ParameterError("--views needs at least one of a2c, a3c, a4c")
+            raise ParameterError(f"`views` needs at least one of {', '.join(VIEWS)}")
         object.__setattr__(self, "views", views)
         if not 0.0 <= self.dysfunction_share <= 1.0:
-            raise ParameterError(f"--dysfunction-share must be within 0…1, got {self.dysfunction_share}")
-        if self.engine not in ("fast", "simus"):
-            raise ParameterError(f"unknown engine {self.engine!r}; use fast or simus")
+            raise ParameterError(f"`dysfunction_share` must be within 0…1, got {self.dysfunction_share}")
+        if self.engine not in ENGINES:
+            raise ParameterError(f"unknown `engine` {self.engine!r}; use one of {', '.join(ENGINES)}")
         if self.n_frames is not None and self.n_frames < 2:
-            raise ParameterError(f"--frames must be at least 2, got {self.n_frames}")
+            raise ParameterError(f"`n_frames` must be at least 2, got {self.n_frames}")
         if not self.per_cell > 0:
-            raise ParameterError(f"--per-cell must be positive, got {self.per_cell}")
+            raise ParameterError(f"`per_cell` must be positive, got {self.per_cell}")
         if self.coherence is not None:
             object.__setattr__(self, "coherence", CoherenceModel.from_dict(self.coherence).to_dict())
 
@@ -121,7 +123,7 @@ class GenerationSummary:
 def plan_sequences(settings: GenerationSettings, n: int) -> list[SequenceSpec]:
     """The n sequences of a generation: seed, view, pathology and split of each."""
     if n < 1:
-        raise ParameterError(f"--n must be at least 1, got {n}")
+        raise ParameterError(f"`n` must be at least 1, got {n}")
     specs = []
     for i, child in enumerate(np.random.SeedSequence(settings.seed).spawn(n)):
         seed = int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
@@ -192,8 +194,7 @@ def read_manifest(out_dir: Path) -> dict[str, dict[str, str]]:
     path = out_dir / MANIFEST
     if not path.exists():
         return {}
-    with open(path, newline="") as fh:
-        return {row["id"]: row for row in csv.DictReader(fh)}
+    return {row["id"]: row for row in manifest_rows(path)}
 
 
 def write_manifest(out_dir: Path, rows: dict[str, dict[str, Any]]) -> None:
@@ -222,9 +223,9 @@ def remove_stale_temporaries(out_dir: Path) -> int:
 
 
 def _check_out(out_dir: Path, settings: GenerationSettings) -> None:
-    """Refuse an --out that is a file or that holds a generation with other settings (reads only)."""
+    """Refuse an ``out_dir`` that is a file or that holds a generation with other settings (reads only)."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputPathError(f"--out {out_dir} is a file; give a folder for the sequences")
+        raise OutputPathError(f"`out_dir` {out_dir} is a file; give a folder for the sequences")
     path = out_dir / SETTINGS
     if path.exists():
         try:
@@ -232,9 +233,10 @@ def _check_out(out_dir: Path, settings: GenerationSettings) -> None:
         except ValueError:
             have = None
         if have != settings.to_dict():
-            raise ParameterError(
-                f"{out_dir} holds a generation with other settings ({path.name}: {have}); "
-                "use the same --seed/--views/--dysfunction-share/--engine/--frames/--per-cell or another --out"
+            raise OutputPathError(
+                f"`out_dir` {out_dir} holds a generation with other settings ({path.name}: {have}); "
+                "use the same `seed`, `views`, `dysfunction_share`, `engine`, `n_frames` and `per_cell` "
+                "or another `out_dir`"
             )
 
 
@@ -288,7 +290,7 @@ def run_generation(
     ``on_progress(row)`` after every finished (row) or failed (None) sequence.
     """
     if workers is not None and workers < 1:
-        raise ParameterError(f"--workers must be at least 1, got {workers}")
+        raise ParameterError(f"`workers` must be at least 1, got {workers}")
     out = Path(out_dir)
     specs = plan_sequences(settings, n)
     _check_out(out, settings)

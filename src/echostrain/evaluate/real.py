@@ -32,14 +32,13 @@ from typing import Any
 import numpy as np
 
 from echostrain.anatomy.myocardium import load_myocardium
-from echostrain.errors import CorruptInputError, InputNotFoundError, ParameterError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
+from echostrain.core.vocabulary import CLIP_SUFFIXES, FRAME_SUFFIXES, N_SEGMENTS
 from echostrain.evaluate.metrics import agreement
 from echostrain.io import read_video
-from echostrain.realism.refine import track_wall_cycle
-from echostrain.strain import compute_strain
 from echostrain.track import load
+from echostrain.track.wall import track_wall, track_wall_cycle
 
-CLIP_SUFFIXES = (".dcm", ".mp4", ".avi", ".mov", ".m4v", ".npy", ".npz", ".h5", ".hdf5")
 REFERENCE_COLUMNS = ("clip", "view", "gls")
 
 
@@ -73,12 +72,22 @@ def read_reference(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _clips(folder: Path) -> list[Path]:
+def _is_frame_folder(path: Path) -> bool:
+    return path.is_dir() and any(f.suffix.lower() in FRAME_SUFFIXES for f in path.iterdir())
+
+
+def find_clips(folder: str | os.PathLike[str]) -> list[Path]:
+    """The clips of a folder: every file :func:`~echostrain.io.read_video` reads by suffix, and folders of frames.
+
+    Hidden files (``.name``, e.g. a writer's temporaries) are skipped.
+    """
+    folder = Path(folder)
     if not folder.is_dir():
-        raise InputNotFoundError(f"clip folder {folder} does not exist; check --clips")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in CLIP_SUFFIXES or (p.is_dir() and any(p.glob("*.png"))))
+        raise InputNotFoundError(f"clip folder {folder} does not exist; check `clips_dir`")
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".")
+                   and ((p.is_file() and p.suffix.lower() in CLIP_SUFFIXES) or _is_frame_folder(p)))
     if not files:
-        raise ParameterError(f"{folder} holds no clips ({', '.join(CLIP_SUFFIXES)} or PNG folders)")
+        raise ParameterError(f"{folder} holds no clips ({', '.join(CLIP_SUFFIXES)} or folders of frames)")
     return files
 
 
@@ -100,17 +109,17 @@ def evaluate_real(
 ) -> list[dict[str, Any]]:
     """One row per clip × method (see the module docstring). Everything is read and checked first."""
     if not contour_dirs or len(contour_dirs) > 2:
-        raise ParameterError("give one --contours folder (or two, one per observer)")
+        raise ParameterError("give one `contour_dirs` folder (or two, one per observer)")
     folders = [Path(c) for c in contour_dirs]
     for f in folders:
         if not f.is_dir():
-            raise InputNotFoundError(f"contour folder {f} does not exist; check --contours")
+            raise InputNotFoundError(f"contour folder {f} does not exist; check `contour_dirs`")
     ref = read_reference(reference) if reference is not None else {}
     items = []
-    for clip in _clips(Path(clips_dir)):
+    for clip in find_clips(clips_dir):
         video = read_video(clip, spacing_mm=spacing_mm)
         if video.spacing_mm is None:
-            raise ParameterError(f"{clip} has no pixel spacing; give --spacing-mm DY,DX (mm)")
+            raise ParameterError(f"{clip} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
         r = ref.get(clip.stem)
         if reference is not None and r is None:
             raise ParameterError(f"{clip.stem} has no row in {reference}; add it or remove the clip")
@@ -120,36 +129,32 @@ def evaluate_real(
     trackers = {m: load(m, weights=weights if m == "tasnet" else None) for m in methods}
     rows = []
     for i, (clip, video, myos, r) in enumerate(items):
-        for name, tracker in trackers.items():
-            gls, segs, extra = [], None, {}
-            for k, myo in enumerate(myos):
-                wall = myo.sample_points(8)
-                if k == 0:  # observer 1: strain, cycle drift and forward–backward consistency
-                    cyc = track_wall_cycle(tracker, video, wall, myo.view)
-                    st = cyc.strain
-                    segs = st.segment_es_pct
-                    extra = {"cycle_drift_mm": cyc.drift_mm, "fb_consistency_mm": cyc.fb_mm, "es_frame": st.es_frame,
-                             "next_ed_frame": cyc.next_ed, "seconds": cyc.seconds}
-                else:
-                    q = np.concatenate([np.zeros((len(wall.xy_px), 1)), wall.xy_px], axis=1)
-                    st = compute_strain(tracker.track(video.frames, q).tracks_px.astype(np.float64), video.spacing_mm,
-                                        wall.layer, wall.segment, view=myo.view, ed_frame=0, fps=video.fps)
-                gls.append(st.gls_pct)
-            row = {"clip": clip.stem, "view": myos[0].view, "method": name, "gls_pct": gls[0],
-                   **{f"seg{k + 1}_pct": float(v) for k, v in enumerate(segs)}, **extra}
-            if len(gls) == 2:
-                row["gls_observer2_pct"] = gls[1]
-                row["interobserver_gls_diff_pct"] = abs(gls[0] - gls[1])
-            if r is not None:
-                row["ref_gls_pct"] = r["gls"]
-                row["gls_error_pct"] = gls[0] - r["gls"]
-                if r["segments"] is not None:
-                    for k in range(6):
-                        row[f"ref_seg{k + 1}_pct"] = r["segments"][k]
-            rows.append(row)
+        rows += [_clip_row(clip, myos, r, name, tracker, video) for name, tracker in trackers.items()]
         if progress is not None:
             progress(i + 1, len(items))
     return rows
+
+
+def _clip_row(clip: Path, myos: list, ref: dict[str, Any] | None, name: str, tracker: Any, video: Any) -> dict[str, Any]:
+    """One clip × one method: observer 1's strain, drift and consistency; observer 2's GLS; the reference."""
+    wall = myos[0].sample_points(8)
+    cyc = track_wall_cycle(tracker, video, wall, view=myos[0].view)  # observer 1: strain, drift, consistency
+    st = cyc.strain
+    gls = [st.gls_pct] + [track_wall(tracker, video, m.sample_points(8), view=m.view).strain.gls_pct for m in myos[1:]]
+    row = {"clip": clip.stem, "view": myos[0].view, "method": name, "gls_pct": gls[0],
+           **{f"seg{k + 1}_pct": float(v) for k, v in enumerate(st.segment_es_pct)},
+           "cycle_drift_mm": cyc.drift_mm, "fb_consistency_mm": cyc.fb_mm, "es_frame": st.es_frame,
+           "next_ed_frame": cyc.next_ed, "seconds": cyc.seconds}
+    if len(gls) == 2:
+        row["gls_observer2_pct"] = gls[1]
+        row["interobserver_gls_diff_pct"] = abs(gls[0] - gls[1])
+    if ref is not None:
+        row["ref_gls_pct"] = ref["gls"]
+        row["gls_error_pct"] = gls[0] - ref["gls"]
+        if ref["segments"] is not None:
+            for k in range(N_SEGMENTS):
+                row[f"ref_seg{k + 1}_pct"] = ref["segments"][k]
+    return row
 
 
 def real_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

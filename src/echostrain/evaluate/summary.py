@@ -20,23 +20,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from echostrain.evaluate.metrics import agreement  # noqa: E402
-from echostrain.evaluate.synthetic import SequenceEvaluation  # noqa: E402
-from echostrain.io.atomic import atomic_path, write_text_atomic  # noqa: E402
-from echostrain.io.jsonsafe import json_ready  # noqa: E402
-from echostrain.report.html import Html  # noqa: E402
+from echostrain.core.jsonsafe import json_ready
+from echostrain.core.vocabulary import N_SEGMENTS
+from echostrain.evaluate.metrics import agreement
+from echostrain.evaluate.synthetic import SequenceEvaluation
+from echostrain.io.atomic import atomic_path, write_text_atomic
+from echostrain.report.html import Html
 
 COLOURS = {"tasnet": "#d62728", "blockmatch": "#1f77b4", "opticalflow": "#2ca02c"}
 
 
 def _colour(method: str, i: int) -> str:
-    return COLOURS.get(method, plt.get_cmap("tab10")(i % 10))
+    return COLOURS.get(method, colormaps["tab10"](i % 10))
 
 
 def _methods(results: Sequence[SequenceEvaluation]) -> list[str]:
@@ -148,20 +147,18 @@ def write_rows_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return write_text_atomic(path, buf.getvalue())
 
 
-def _save(fig: Any, path: Path) -> Path:
-    try:
-        fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png")
-    finally:
-        plt.close(fig)
+def _save(fig: Figure, path: Path) -> Path:
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     return path
 
 
 def plots(results: Sequence[SequenceEvaluation], out: Path) -> dict[str, Path]:
     methods = _methods(results)
     files: dict[str, Path] = {}
-    fig, axes = plt.subplots(1, len(methods), figsize=(4.2 * len(methods), 3.8), dpi=100, squeeze=False)
+    fig = Figure(figsize=(4.2 * len(methods), 3.8), dpi=100)
+    axes = fig.subplots(1, len(methods), squeeze=False)
     for i, m in enumerate(methods):
         rows = [r.row for r in results if r.row["method"] == m]
         est = np.array([r["gls_est_pct"] for r in rows])
@@ -178,7 +175,8 @@ def plots(results: Sequence[SequenceEvaluation], out: Path) -> dict[str, Path]:
         ax.grid(alpha=0.3)
     files["bland_altman"] = _save(fig, out / "bland_altman_gls.png")
 
-    fig, ax = plt.subplots(figsize=(4.8, 4.4), dpi=100)
+    fig = Figure(figsize=(4.8, 4.4), dpi=100)
+    ax = fig.subplots()
     lo, hi = 0.0, -30.0
     for i, m in enumerate(methods):
         rows = [r.row for r in results if r.row["method"] == m]
@@ -193,7 +191,8 @@ def plots(results: Sequence[SequenceEvaluation], out: Path) -> dict[str, Path]:
     ax.grid(alpha=0.3)
     files["scatter"] = _save(fig, out / "scatter_gls.png")
 
-    fig, ax = plt.subplots(figsize=(6, 3.8), dpi=100)
+    fig = Figure(figsize=(6, 3.8), dpi=100)
+    ax = fig.subplots()
     grid = np.linspace(0, 100, 51)
     for i, m in enumerate(methods):
         curves = [np.interp(grid, np.linspace(0, 100, r.error_by_frame_mm.size), r.error_by_frame_mm)
@@ -205,13 +204,14 @@ def plots(results: Sequence[SequenceEvaluation], out: Path) -> dict[str, Path]:
     ax.grid(alpha=0.3)
     files["error_vs_time"] = _save(fig, out / "error_vs_time.png")
 
-    fig, ax = plt.subplots(figsize=(6.5, 3.8), dpi=100)
+    fig = Figure(figsize=(6.5, 3.8), dpi=100)
+    ax = fig.subplots()
     width = 0.8 / max(len(methods), 1)
     for i, m in enumerate(methods):
         errs = np.array([r.segment_error_pct for r in results if r.row["method"] == m])
-        ax.bar(np.arange(6) + (i - (len(methods) - 1) / 2) * width, np.nanmean(np.abs(errs), axis=0), width,
+        ax.bar(np.arange(N_SEGMENTS) + (i - (len(methods) - 1) / 2) * width, np.nanmean(np.abs(errs), axis=0), width,
                color=_colour(m, i), label=m)
-    ax.set_xticks(range(6))
+    ax.set_xticks(range(N_SEGMENTS))
     ax.set_xticklabels(["basal 1", "mid 1", "apical 1", "apical 2", "mid 2", "basal 2"], fontsize=8)
     ax.set_ylabel("|tracked − true| ES strain (%)")
     ax.legend(fontsize=8)

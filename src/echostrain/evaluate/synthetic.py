@@ -20,12 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.data.sequences import load_sequence
-from echostrain.errors import InvalidDataError
+from echostrain.core.checks import clip_to_image
+from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.vocabulary import LAYER_ENDO, LAYER_EPI
+from echostrain.data.sequences import list_sequences, load_sequence
 from echostrain.evaluate.metrics import errors_mm, tracking_metrics
 from echostrain.evaluate.observers import draw_observer, observer_myocardium
 from echostrain.strain import compute_strain
 from echostrain.track import Tracker, load
+from echostrain.track.wall import query_points
 
 
 @dataclass
@@ -46,19 +49,16 @@ def _strain(tracks: np.ndarray, data: Any, wall: np.ndarray):
 
 def _observer_gls(data: Any, tracker: Tracker, rng: np.random.Generator) -> list[float]:
     """GLS (%) measured by two simulated observers (:mod:`echostrain.evaluate.observers`)."""
-    k = int((data.track_layer == 0).sum())
-    endo_idx = np.flatnonzero(data.track_layer == 0)
-    epi_idx = np.flatnonzero(data.track_layer == 2)
+    endo_idx = np.flatnonzero(data.track_layer == LAYER_ENDO)
+    epi_idx = np.flatnonzero(data.track_layer == LAYER_EPI)
+    k = endo_idx.size
     out = []
     for _ in range(2):
         obs = draw_observer(rng, int(data.es_index))
         myo = observer_myocardium(data.tracks[obs.frame, endo_idx].astype(float),
                                   data.tracks[obs.frame, epi_idx].astype(float), data.spacing_mm, data.view, obs)
         pts = myo.sample_points((k - 1) // 6)
-        h, w = data.frames.shape[1:]
-        xy = np.clip(pts.xy_px, 0, [w - 1, h - 1])
-        q = np.concatenate([np.full((len(xy), 1), float(obs.frame)), xy], axis=1)
-        res = tracker.track(data.frames, q)
+        res = tracker.track(data.frames, query_points(clip_to_image(pts.xy_px, data.frames.shape[1:]), obs.frame))
         st = compute_strain(res.tracks_px.astype(np.float64), data.spacing_mm, pts.layer, pts.segment,
                             view=data.view, ed_frame=obs.frame, es_frame=int(data.es_index), fps=data.fps)
         out.append(st.gls_pct)
@@ -73,7 +73,7 @@ def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker]
     if wall.size == 0 or data.tracks.shape[0] < 3:
         raise InvalidDataError(f"{path} has no true myocardial tracks to evaluate against")
     true = data.tracks[:, wall].astype(np.float64)
-    queries = np.concatenate([np.zeros((wall.size, 1)), true[0]], axis=1)
+    queries = query_points(true[0], 0)
     truth = _strain(true, data, wall)
     motion = data.parameters.get("motion", {}) if isinstance(data.parameters, dict) else {}
     out = []
@@ -106,6 +106,20 @@ def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker]
                         "interobserver_gls_diff_pct": abs(g1 - g2)})
         out.append(SequenceEvaluation(row, errors_mm(pred, true, data.spacing_mm).mean(axis=1), seg_err))
     return out
+
+
+def find_sequences(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The sequence files of ``paths`` (folders or .h5 files), each checked to hold true myocardial tracks.
+
+    Folders are searched by :func:`~echostrain.data.sequences.list_sequences`,
+    which skips hidden files such as the temporaries of writes in progress.
+    """
+    files = list_sequences(paths)
+    for f in files:  # check before any tracking
+        seq = load_sequence(f)
+        if seq.tracks is None or not (seq.track_layer >= 0).any():
+            raise ParameterError(f"{f} has no true myocardial tracks; the synthetic mode needs simulated sequences")
+    return files
 
 
 def evaluate_sequences(

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from echostrain.errors import InputNotFoundError, ParameterError
+from echostrain.core.errors import InputNotFoundError, ParameterError
 
 
 def one_line(text: object) -> str:

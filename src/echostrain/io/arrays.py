@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError, InvalidDataError
+from echostrain.core.errors import CorruptInputError, InvalidDataError
 from echostrain.io._util import check_fps, check_spacing, one_line, require_file
 from echostrain.io.video import EchoVideo, to_unit_float
 

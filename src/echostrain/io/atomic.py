@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     EchoStrainError,
     InvalidDataError,
     OutputPathError,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     GeometryError,
     ParameterError,

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError
+from echostrain.core.errors import CorruptInputError
 from echostrain.io._util import one_line, require_file, to_python
 from echostrain.io.video import EchoVideo, to_unit_float
 

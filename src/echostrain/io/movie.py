@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError, InvalidDataError
+from echostrain.core.errors import CorruptInputError, InvalidDataError
 from echostrain.io._util import one_line, require_file
 from echostrain.io.video import EchoVideo
 

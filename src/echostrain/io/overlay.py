@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.io.write import frames_to_uint8
 
 #: RGB colour of each layer code (0 endo, 1 mid-wall, 2 epi, −1 not myocardium).

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError, InputNotFoundError, InvalidDataError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, InvalidDataError
 from echostrain.io._util import as_path, check_fps, check_spacing, one_line
 from echostrain.io.video import EchoVideo, to_unit_float
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from echostrain.errors import InputNotFoundError, UnsupportedFormatError
+from echostrain.core.errors import InputNotFoundError, UnsupportedFormatError
 from echostrain.io._util import as_path, check_fps, check_spacing
 from echostrain.io.arrays import read_npy, read_npz
 from echostrain.io.dicom import is_dicom_file, read_dicom

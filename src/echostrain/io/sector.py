@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.io.video import EchoVideo, to_unit_float
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from echostrain import __version__
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     InvalidDataError,
     ParameterError,

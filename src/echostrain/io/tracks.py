@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     InvalidDataError,
     ParameterError,

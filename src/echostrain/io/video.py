@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.io._util import check_fps, check_spacing
 
 #: ITU-R BT.601 luma weights for (R, G, B).

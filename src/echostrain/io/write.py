@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.errors import InvalidDataError, ParameterError, UnsupportedFormatError
+from echostrain.core.errors import InvalidDataError, ParameterError, UnsupportedFormatError
 from echostrain.io._util import as_path, check_fps, check_spacing
 from echostrain.io.atomic import atomic_path
 from echostrain.io.movie import format_comment

@@ -15,7 +15,7 @@ from scipy.interpolate import PchipInterpolator
 
 from echostrain.anatomy.myocardium import WallPoints
 from echostrain.anatomy.segments import LAYER_ENDO, LAYER_EPI, LAYER_MID, N_SEGMENTS
-from echostrain.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, ParameterError
 
 #: Knots (fraction of the RR interval, shortening fraction): ejection to ES,
 #: rapid early filling, slow diastasis, atrial contraction back to ED.

@@ -23,7 +23,7 @@ from scipy.interpolate import RBFInterpolator
 from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.polyline import chord_lengths_mm
 from echostrain.anatomy.segments import LAYER_ENDO, LAYER_EPI, N_SEGMENTS
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.motion.analytic import cardiac_time_course, deform_wall
 from echostrain.motion.parameters import (
     DESCENT_RANGE_MM,

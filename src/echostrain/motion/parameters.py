@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 
 PATHOLOGIES = ("normal", "regional", "global")
 SEGMENT_STATES = ("normal", "hypokinetic", "akinetic", "dyskinetic")

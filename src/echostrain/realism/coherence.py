@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.realism.decorrelation import DecorrelationProfile, combine_profiles
 from echostrain.sim.coherence import CoherenceModel
 
@@ -226,7 +226,7 @@ def load_coherence(spec: str | Path, progress: Callable[[str], None] | None = No
     measured decorrelation profile (``echostrain decorrelation measure``), which
     is then fitted first (:func:`fit_to_profile_file`).
     """
-    from echostrain.errors import CorruptInputError, InputNotFoundError
+    from echostrain.core.errors import CorruptInputError, InputNotFoundError
     from echostrain.realism.decorrelation import PROFILE_FORMAT
     from echostrain.sim.coherence import COHERENCE_FORMAT, default_coherence
 

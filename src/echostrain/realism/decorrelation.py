@@ -48,14 +48,14 @@ from scipy import fft as sfft
 from scipy import ndimage
 
 from echostrain import __version__
-from echostrain.errors import (
+from echostrain.core.errors import (
     CorruptInputError,
     InputNotFoundError,
     InvalidDataError,
     ParameterError,
 )
 from echostrain.io import EchoVideo, read_video, sector_mask, write_text_atomic
-from echostrain.io.jsonsafe import json_ready
+from echostrain.core.jsonsafe import json_ready
 
 #: ``format`` field of the JSON file.
 PROFILE_FORMAT = "echostrain.decorrelation_profile"

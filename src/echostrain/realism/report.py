@@ -28,9 +28,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from echostrain.errors import ParameterError  # noqa: E402
+from echostrain.core.errors import ParameterError  # noqa: E402
 from echostrain.io.atomic import atomic_path  # noqa: E402
-from echostrain.io.jsonsafe import json_ready  # noqa: E402
+from echostrain.core.jsonsafe import json_ready  # noqa: E402
 from echostrain.realism.decorrelation import (  # noqa: E402
     DecorrelationProfile,
     combine_profiles,

@@ -13,14 +13,14 @@ import math
 import os
 from pathlib import Path
 
-import matplotlib
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Wedge
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Wedge  # noqa: E402
-
-from echostrain.anatomy.segments import AHA18_NAMES  # noqa: E402
-from echostrain.io.atomic import atomic_path  # noqa: E402
+from echostrain.anatomy.segments import AHA18_NAMES
+from echostrain.io.atomic import atomic_path
 
 #: Centre angle (degrees, counter-clockwise from 3 o'clock) of the six walls in every ring.
 WALL_ANGLES_DEG = {"anterior": 90.0, "anteroseptal": 150.0, "inferoseptal": 210.0,
@@ -39,42 +39,40 @@ def bullseye_geometry(segment: int) -> tuple[float, float, float, float]:
 
 def plot_bullseye(values_pct: dict[int, float], path: str | os.PathLike[str], title: str | None = None) -> Path:
     """Draw the bull's-eye of ``values_pct`` (AHA number → strain %) to a PNG."""
-    cmap = plt.get_cmap("RdBu")
-    norm = matplotlib.colors.Normalize(-STRAIN_LIMIT_PCT, STRAIN_LIMIT_PCT)
-    fig, ax = plt.subplots(figsize=(4.6, 4.9), dpi=110)
-    try:
-        for seg in range(1, 19):
-            r0, r1, a0, a1 = bullseye_geometry(seg)
-            v = values_pct.get(seg)
-            has = v is not None and math.isfinite(v)
-            colour = cmap(norm(v)) if has else (0.82, 0.82, 0.82, 1.0)
-            ax.add_patch(Wedge((0, 0), r1, a0, a1, width=r1 - r0, facecolor=colour, edgecolor="black", lw=1.2))
-            mid_r = 0.5 * (r0 + r1) if r0 > 0 else 0.2
-            ang = math.radians(0.5 * (a0 + a1))
-            text = f"{v:.0f}" if has else "—"
-            ax.text(mid_r * math.cos(ang), mid_r * math.sin(ang), text, ha="center", va="center", fontsize=9,
-                    color="white" if has and abs(v) > 15 else "black")
-        ax.set_xlim(-1.08, 1.08)
-        ax.set_ylim(-1.08, 1.08)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        for label, (x, y) in {"ANT": (0, 1.04), "SEPT": (-1.06, 0), "LAT": (1.06, 0), "INF": (0, -1.06)}.items():
-            ax.text(x, y, label, ha="center", va="center", fontsize=7, color="0.3")
-        sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-        fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, label="peak longitudinal strain (%)")
-        ax.set_title(title or "Longitudinal strain, AHA 18 segments", fontsize=10)
-        out = Path(path)
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, format="png", bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    cmap = colormaps["RdBu"]
+    norm = Normalize(-STRAIN_LIMIT_PCT, STRAIN_LIMIT_PCT)
+    fig = Figure(figsize=(4.6, 4.9), dpi=110)
+    ax = fig.subplots()
+    for seg in range(1, 19):
+        r0, r1, a0, a1 = bullseye_geometry(seg)
+        v = values_pct.get(seg)
+        has = v is not None and math.isfinite(v)
+        colour = cmap(norm(v)) if has else (0.82, 0.82, 0.82, 1.0)
+        ax.add_patch(Wedge((0, 0), r1, a0, a1, width=r1 - r0, facecolor=colour, edgecolor="black", lw=1.2))
+        mid_r = 0.5 * (r0 + r1) if r0 > 0 else 0.2
+        ang = math.radians(0.5 * (a0 + a1))
+        text = f"{v:.0f}" if has else "—"
+        ax.text(mid_r * math.cos(ang), mid_r * math.sin(ang), text, ha="center", va="center", fontsize=9,
+                color="white" if has and abs(v) > 15 else "black")
+    ax.set_xlim(-1.08, 1.08)
+    ax.set_ylim(-1.08, 1.08)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    for label, (x, y) in {"ANT": (0, 1.04), "SEPT": (-1.06, 0), "LAT": (1.06, 0), "INF": (0, -1.06)}.items():
+        ax.text(x, y, label, ha="center", va="center", fontsize=7, color="0.3")
+    sm = ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02,
+                 label="end-systolic longitudinal strain (%)")
+    ax.set_title(title or "Longitudinal strain, AHA 18 segments", fontsize=10)
+    out = Path(path)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
     return out
 
 
 def segment_colour(value_pct: float) -> tuple[int, int, int]:
     """The RGB (0–255) the bull's-eye uses for a strain value (for checks)."""
-    cmap = plt.get_cmap("RdBu")
-    r, g, b, _ = cmap(matplotlib.colors.Normalize(-STRAIN_LIMIT_PCT, STRAIN_LIMIT_PCT)(value_pct))
+    r, g, b, _ = colormaps["RdBu"](Normalize(-STRAIN_LIMIT_PCT, STRAIN_LIMIT_PCT)(value_pct))
     return int(round(r * 255)), int(round(g * 255)), int(round(b * 255))
 
 

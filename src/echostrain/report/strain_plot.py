@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from echostrain.anatomy.segments import segment_names  # noqa: E402
-from echostrain.io.atomic import atomic_path  # noqa: E402
-from echostrain.strain.analysis import StrainResult  # noqa: E402
+from echostrain.anatomy.segments import segment_names
+from echostrain.core.vocabulary import N_SEGMENTS
+from echostrain.io.atomic import atomic_path
+from echostrain.strain.analysis import StrainResult
 
 _SEGMENT_COLOURS = ("#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4")
 
@@ -28,8 +26,9 @@ def plot_strain_curves(result: StrainResult, path: str | Path, title: str | None
     if result.fps:
         t = t / result.fps * 1000.0
         xlabel = "time (ms)"
-    names = segment_names(result.view) if result.view else [f"segment {s}" for s in range(6)]
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
+    names = segment_names(result.view) if result.view else [f"segment {s}" for s in range(N_SEGMENTS)]
+    fig = Figure(figsize=(8, 4.5), dpi=120)
+    ax = fig.subplots()
     for s, curve in enumerate(result.segment_curves_pct):
         if np.all(np.isnan(curve)):
             continue
@@ -47,9 +46,6 @@ def plot_strain_curves(result: StrainResult, path: str | Path, title: str | None
     ax.grid(alpha=0.3)
     fig.tight_layout()
     out = Path(path)
-    try:
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, format="png")
-    finally:
-        plt.close(fig)
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
     return out

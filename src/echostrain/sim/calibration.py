@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError
+from echostrain.core.errors import CorruptInputError
 from echostrain.sim.grid import polar_grid_xz_m
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.errors import CorruptInputError, InputNotFoundError, ParameterError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
 
 #: ``format`` field of a coherence-model JSON file.
 COHERENCE_FORMAT = "echostrain.coherence_model"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from echostrain.errors import InvalidDataError
+from echostrain.core.errors import InvalidDataError
 from echostrain.sim.probe import SectorScan
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.sim.probe import SectorScan
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 
 SPEED_OF_SOUND_M_S = 1540.0
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from echostrain.anatomy.echomap import EchogenicityMap
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.sim.probe import PhasedArray, SectorScan
 
 

@@ -20,7 +20,7 @@ from echostrain import __version__
 from echostrain.anatomy.scene import ApicalScene, sample_scene
 from echostrain.anatomy.polyline import myocardium_mask
 from echostrain.anatomy.segments import check_view
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.io.sequence import SequenceData
 from echostrain.motion.lv_motion import LVMotion, sample_motion
 from echostrain.motion.parameters import check_pathology

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.sim.calibration import load_calibration
 from echostrain.sim.post import BModeSettings, ScanConverter, depth_gain, envelope, log_compress, to_uint8
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe

@@ -28,8 +28,8 @@ from echostrain.anatomy.segments import (
     check_view,
     segment_names,
 )
-from echostrain.errors import InvalidDataError, ParameterError
-from echostrain.io.jsonsafe import json_ready
+from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.jsonsafe import json_ready
 from echostrain.strain.lines import lagrangian_strain_pct, line_length_mm
 from echostrain.strain.phases import detect_ed_es
 from echostrain.strain.smoothing import smooth_tracks

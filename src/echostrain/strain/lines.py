@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from echostrain.anatomy.polyline import polyline_length_mm
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 
 
 def line_length_mm(line_tracks_px: np.ndarray, spacing_mm: tuple[float, float]) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from echostrain.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import InvalidDataError, ParameterError
 
 
 def detect_ed_es(

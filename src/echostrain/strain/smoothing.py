@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import savgol_filter
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 
 
 def smooth_tracks(tracks_px: np.ndarray, window_frames: int, polyorder: int = 2) -> np.ndarray:

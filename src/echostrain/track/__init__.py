@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.track.base import MIN_TRACK_FRAMES, Tracker, TrackResult, check_track_input
 
 #: Names accepted by :func:`load`.
@@ -30,7 +30,7 @@ def load(name: str = "tasnet", weights: str | os.PathLike[str] | None = None, de
 
         return TASNetTracker(weights=weights, device=device)
     if weights is not None:
-        raise ParameterError(f"--weights applies to tasnet only, not to {key}")
+        raise ParameterError(f"`weights` applies to tasnet only, not to {key}")
     if key == "blockmatch":
         from echostrain.track.blockmatch import BlockMatchTracker
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from echostrain.errors import GeometryError, InvalidDataError, ParameterError
+from echostrain.core.checks import first_outside
+from echostrain.core.checks import inside_image as in_image  # noqa: F401 — until blockmatch imports core.checks
+from echostrain.core.errors import GeometryError, InvalidDataError, ParameterError
 
 #: Fewest frames a clip needs to be tracked.
 MIN_TRACK_FRAMES = 3
@@ -73,21 +75,13 @@ def check_track_input(frames: np.ndarray, queries: np.ndarray) -> tuple[np.ndarr
     if bad_t.any():
         i = int(np.argmax(bad_t))
         raise ParameterError(f"query {i} has frame {q[i, 0]:g}; query frames are integers in [0, {t_max}]")
-    outside = (q[:, 1] < 0) | (q[:, 1] > w - 1) | (q[:, 2] < 0) | (q[:, 2] > h - 1)
-    if outside.any():
-        i = int(np.argmax(outside))
+    i = first_outside(q[:, 1:3], (h, w))
+    if i is not None:
         raise GeometryError(
             f"query {i} (x={q[i, 1]:g}, y={q[i, 2]:g}) lies outside the {w}×{h} px image; "
             "check the points belong to this clip and use (x, y) order"
         )
     return f, q
-
-
-def in_image(tracks_px: np.ndarray, shape_hw: tuple[int, int]) -> np.ndarray:
-    """bool [T, N]: positions inside the image."""
-    h, w = shape_hw
-    x, y = tracks_px[..., 0], tracks_px[..., 1]
-    return (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
 
 
 class Tracker(ABC):

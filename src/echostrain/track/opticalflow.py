@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from echostrain.errors import ParameterError
-from echostrain.track.base import TrackResult, Tracker, chain_from_query, in_image
+from echostrain.core.checks import inside_image
+from echostrain.core.errors import ParameterError
+from echostrain.track.base import TrackResult, Tracker, chain_from_query
 
 FLOW_METHODS = ("dis", "farneback")
 
@@ -68,5 +69,5 @@ class OpticalFlowTracker(Tracker):
             return xy + np.stack([dx, dy], axis=1), np.ones(len(xy))
 
         tracks, score = chain_from_query(frames.shape[0], queries, step)
-        visible = in_image(tracks, frames.shape[1:])
+        visible = inside_image(tracks, frames.shape[1:])
         return TrackResult(tracks.astype(np.float32), visible, score.astype(np.float32), self.name)

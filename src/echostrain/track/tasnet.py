@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from echostrain.errors import InputNotFoundError
-from echostrain.track.base import TrackResult, Tracker, in_image
+from echostrain.core.checks import inside_image
+from echostrain.core.errors import InputNotFoundError
+from echostrain.track.base import TrackResult, Tracker
 from echostrain.track.model import TASNet
 from echostrain.track.roi import Roi, crop_frames, roi_for_points
 from echostrain.track.weights import PRETRAINED, load_model
@@ -101,5 +102,5 @@ class TASNetTracker(Tracker):
             qw = np.concatenate([np.full((sel.size, 1), b - 1 - a), tracks[b - 1, sel]], axis=1)
             run(w, sel, qw, backward=True)
         xy_in = roi.to_input(tracks)
-        visible = in_image(xy_in, frames.shape[1:]) & (conf > 0.5)
+        visible = inside_image(xy_in, frames.shape[1:]) & (conf > 0.5)
         return TrackResult(xy_in.astype(np.float32), visible, conf.astype(np.float32), self.name)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 
-from echostrain.errors import CorruptInputError, InputNotFoundError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError
 from echostrain.track.model import TASNet, TASNetConfig
 
 #: Metadata key holding the architecture (JSON of :class:`TASNetConfig`).

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from echostrain.errors import ParameterError
+from echostrain.core.errors import ParameterError
 from echostrain.sim.calibration import PsfCalibration, bilinear, load_calibration
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from echostrain.report.analyze import analyze
 from echostrain.report.bullseye import segment_colour
 from echostrain.report.strain_plot import _SEGMENT_COLOURS
+from echostrain.workflows.analyze import analyze
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -41,6 +41,19 @@ def test_report_files_and_self_contained_html(report):
     assert html.count("data:image/png;base64,") == 2 and "data:video/mp4;base64," in html
     assert not re.search(r'(src|href)="(?!data:)', html)  # nothing loaded from outside the file
     assert set(summary["bullseye_pct"]) == {"3", "9", "15", "18", "12", "6"}  # the A4C segments
+
+
+def test_report_labels_end_systolic_values_as_such(report):
+    """The bull's-eye and segment tables hold end-systolic strain: never labelled "peak"."""
+    out, summary = report
+    html = (out / "report.html").read_text()
+    text = re.sub(r"data:[^\"]+", "", html)  # drop the embedded images
+    assert "End-systolic segmental longitudinal strain (%)" in text
+    assert "end-systolic strain (%)" in text
+    assert "peak" not in text.lower()
+    segments = summary["clips"][0]["strain"]["segments"]
+    table = re.findall(r"<td>(-?\d+\.\d+)</td>", text.split('id="curves-a4c"')[1])
+    assert [float(v) for v in table[:6]] == pytest.approx([s["end_systolic_pct"] for s in segments], abs=0.01)
 
 
 def _count_colour(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 4) -> int:

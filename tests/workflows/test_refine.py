@@ -1,4 +1,4 @@
-"""The refinement loop with tiny sizes: a simulated clip stands in for a real one, a perfect tracker is injected."""
+"""The refinement loop with tiny sizes: a simulated clip stands in for a real one, a perfect tracker is patched in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from echostrain.realism.refine import RefineSettings, TrackerHooks, refine
+from echostrain.workflows import refine as loop
+from echostrain.workflows.refine import RefineSettings, refine
 
 
 class TruthTracker:
@@ -45,17 +46,25 @@ def real_like(tmp_path_factory):
     return d, data
 
 
-def test_refinement_loop_two_rounds(real_like, tmp_path):
-    d, data = real_like
+def patch_tracking(monkeypatch, tracker, mte=0.5):
+    """The loop's tracking stage replaced: a given tracker, a fine-tuning that records its calls, a fixed MTE."""
     tuned = []
 
-    def fine_tune(dirs, rdir, init, k):
-        tuned.append((list(dirs), k))
+    def fine_tune(dirs, rdir, init, *, round_index, settings, message):
+        tuned.append((list(dirs), round_index))
         return init
 
-    hooks = TrackerHooks(tracker=lambda w: TruthTracker(data), fine_tune=fine_tune, test_mte=lambda w: 0.5)
+    monkeypatch.setattr(loop, "make_tracker", lambda w: tracker)
+    monkeypatch.setattr(loop, "fine_tune", fine_tune)
+    monkeypatch.setattr(loop, "test_mte", lambda w, files: mte)
+    return tuned
+
+
+def test_refinement_loop_two_rounds(real_like, tmp_path, monkeypatch):
+    d, data = real_like
+    tuned = patch_tracking(monkeypatch, TruthTracker(data))
     out = tmp_path / "refine"
-    rows = refine([d / "clip.h5"], [d / "ed.json"], out, hooks, weights=tmp_path / "w.safetensors",
+    rows = refine([d / "clip.h5"], [d / "ed.json"], out, weights=tmp_path / "w.safetensors",
                   settings=RefineSettings(iterations=2, per_clip=1))
     assert [r["round"] for r in rows] == [0, 1, 2]
     assert rows[1]["sequences"] == 1 and rows[1]["clips_used"] == "clip"
@@ -73,11 +82,10 @@ def test_refinement_loop_two_rounds(real_like, tmp_path):
     assert sim.view == "a4c" and abs(sim.gls_pct[sim.es_index] - data.gls_pct[data.es_index]) < 1.5
 
 
-def test_failed_tracking_is_rejected_with_a_reason(real_like, tmp_path):
+def test_failed_tracking_is_rejected_with_a_reason(real_like, tmp_path, monkeypatch):
     d, data = real_like
-    hooks = TrackerHooks(tracker=lambda w: TruthTracker(data, noise_px=40.0), fine_tune=lambda a, b, c, k: c,
-                         test_mte=lambda w: float("nan"))
-    rows = refine([d / "clip.h5"], [d / "ed.json"], tmp_path / "r", hooks, weights=tmp_path / "w",
+    patch_tracking(monkeypatch, TruthTracker(data, noise_px=40.0), mte=float("nan"))
+    rows = refine([d / "clip.h5"], [d / "ed.json"], tmp_path / "r", weights=tmp_path / "w",
                   settings=RefineSettings(iterations=1, per_clip=1))
     assert rows[1]["sequences"] == 0 and rows[1]["clips_used"] == ""
     assert "clip:" in rows[1]["clips_rejected"]

@@ -1,0 +1,61 @@
+"""What a TAS-Net training run does: :class:`TrainConfig` (stored as ``config.json`` of the run)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from echostrain.core.errors import ParameterError
+from echostrain.track.model import TASNetConfig
+
+#: Fields that must be whole numbers ≥ 1.
+_POSITIVE_INTS = ("steps", "batch_size", "clip_frames", "n_points", "train_iterations",
+                  "checkpoint_every", "validate_every")
+#: Fields a resumed run may change: how often it saves, where, and on what hardware.
+_RUN_ONLY = ("checkpoint_every", "validate_every", "threads", "device", "out")
+
+
+@dataclass
+class TrainConfig:
+    """What a training run does (stored as config.json).
+
+    ``data``: folder(s) of simulated sequences (several joined by
+    ``os.pathsep``); ``out``: the run folder; ``init_weights``: start from
+    these weights (fine-tuning; their architecture wins over ``model``).
+    The defaults are those of the shipped weights (4000 steps).
+    """
+
+    data: str
+    out: str
+    steps: int = 4000
+    batch_size: int = 2
+    lr: float = 5e-4
+    weight_decay: float = 1e-4
+    clip_frames: int = 32
+    n_points: int = 48
+    train_iterations: int = 3
+    seed: int = 0
+    device: str = "cpu"
+    checkpoint_every: int = 100
+    validate_every: int = 200
+    val_sequences: int = 8
+    threads: int | None = None
+    model: dict[str, Any] = field(default_factory=lambda: TASNetConfig().to_dict())
+    init_weights: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in _POSITIVE_INTS:
+            if int(getattr(self, name)) < 1:
+                raise ParameterError(f"`{name}` must be at least 1, got {getattr(self, name)}")
+        if self.clip_frames < 4:
+            raise ParameterError(f"`clip_frames` must be at least 4, got {self.clip_frames}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ParameterError(f"`lr` must be positive, got {self.lr}")
+
+    def identity(self) -> dict[str, Any]:
+        """The fields a resumed run must share (everything but how often it saves and where)."""
+        d = asdict(self)
+        for key in _RUN_ONLY:
+            d.pop(key)
+        return d

@@ -1,0 +1,166 @@
+"""The one place where a contour becomes tracks and strain: contour → wall points → track → strain.
+
+Every job that measures strain on a clip goes through here: the ``track``
+and ``analyze`` commands, the real-cohort evaluation and the refinement loop.
+
+* :func:`query_points` — the ``(t, x, y)`` query array every tracker takes;
+* :func:`wall_points` — labelled wall points of an ED myocardium contour;
+* :func:`track_wall` — track them and measure strain with ED = the query frame;
+* :func:`track_wall_cycle` — the same from frame 0, with the end of the cycle
+  (next ED), the cycle drift and the forward–backward consistency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from echostrain.anatomy.myocardium import Myocardium, WallPoints, load_myocardium
+from echostrain.anatomy.polyline import to_mm
+from echostrain.core.checks import clip_to_image
+from echostrain.core.errors import ParameterError
+from echostrain.io.tracks import TrackSet
+from echostrain.io.video import EchoVideo
+from echostrain.strain import StrainResult, compute_strain
+from echostrain.strain.phases import next_ed_frame
+from echostrain.track.base import Tracker
+
+#: Wall points per segment and layer (6·m + 1 per layer).
+POINTS_PER_SEGMENT = 8
+
+
+def query_points(xy_px: np.ndarray, frame: int = 0) -> np.ndarray:
+    """Queries ``[N, 3]`` ``(t, x, y)`` for points ``xy_px [N, 2]`` given on one frame.
+
+    Examples
+    --------
+    >>> query_points(np.array([[10.0, 20.0]]), frame=3).tolist()
+    [[3.0, 10.0, 20.0]]
+    """
+    xy = np.asarray(xy_px, dtype=np.float64).reshape(-1, 2)
+    return np.concatenate([np.full((len(xy), 1), float(frame)), xy], axis=1)
+
+
+def wall_points(
+    contour: str,
+    video: EchoVideo,
+    *,
+    view: str | None = None,
+    points_per_segment: int = POINTS_PER_SEGMENT,
+    query_frame: int = 0,
+) -> tuple[Myocardium, WallPoints]:
+    """The myocardium of a contour file drawn on ``video`` and its labelled wall points.
+
+    Parameters
+    ----------
+    contour : str
+        Myocardium contour file (endo + epi, CSV/JSON, px; see docs/formats.md).
+    video : EchoVideo
+        The clip the contour was drawn on; it must have a pixel spacing.
+    view : str, optional
+        Apical view (default: the file's, else ``a4c``).
+    points_per_segment : int
+        Points per segment and layer.
+    query_frame : int
+        The frame the contour is drawn on; it must be one of the clip's.
+
+    Raises
+    ------
+    ParameterError
+        The clip has no pixel spacing, or ``query_frame`` is not one of its frames.
+    GeometryError
+        The contour is unusable or lies outside the image.
+    """
+    if video.spacing_mm is None:
+        raise ParameterError(f"{video.source} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
+    if not 0 <= query_frame < video.n_frames:
+        raise ParameterError(
+            f"`query_frame` {query_frame} is outside {video.source}'s frames 0…{video.n_frames - 1}"
+        )
+    myo = load_myocardium(str(contour), view=view, spacing_mm=video.spacing_mm, image_shape_hw=video.shape_hw)
+    return myo, myo.sample_points(points_per_segment)
+
+
+@dataclass
+class WallTracking:
+    """Wall points tracked through a clip, and their strain (ED = the query frame)."""
+
+    tracks_px: np.ndarray  # float64 [T, N, 2]
+    wall: WallPoints
+    view: str
+    strain: StrainResult
+    method: str
+    seconds: float
+
+    def track_set(self, video: EchoVideo, source: str) -> TrackSet:
+        """The tracks file of this tracking (tracks, spacing, layer and segment codes, view, fps)."""
+        return TrackSet(tracks=self.tracks_px, spacing_mm=video.spacing_mm, layer=self.wall.layer,
+                        segment=self.wall.segment, view=self.view, fps=video.fps, source=source)
+
+
+def track_wall(
+    tracker: Tracker,
+    video: EchoVideo,
+    wall: WallPoints,
+    *,
+    view: str,
+    query_frame: int = 0,
+    es_frame: int | None = None,
+) -> WallTracking:
+    """Track ``wall`` (given on ``query_frame``, the ED frame) and measure its strain.
+
+    Parameters
+    ----------
+    tracker : Tracker
+        Any tracker of :func:`echostrain.track.load`.
+    video : EchoVideo
+        The clip, with its pixel spacing.
+    wall : WallPoints
+        Labelled wall points (:func:`wall_points`).
+    view : str
+        Apical view of the wall.
+    query_frame : int
+        Frame the points are given on; it is the ED frame of the strain.
+    es_frame : int, optional
+        ES frame (default: detected, the shortest endocardium).
+    """
+    res = tracker.track(video.frames, query_points(wall.xy_px, query_frame))
+    tracks = res.tracks_px.astype(np.float64)
+    strain = compute_strain(tracks, video.spacing_mm, wall.layer, wall.segment, view=view, fps=video.fps,
+                            ed_frame=query_frame, es_frame=es_frame)
+    return WallTracking(tracks, wall, view, strain, tracker.name, res.seconds)
+
+
+@dataclass
+class WallCycle:
+    """A wall tracked from ED (frame 0): its strain, the end of its cycle and two tracking-quality figures."""
+
+    tracks_px: np.ndarray  # float [T, N, 2]
+    strain: StrainResult  # ED = frame 0
+    next_ed: int
+    drift_mm: float  # mean distance between ED and the next ED
+    fb_mm: float  # mean distance to the start after tracking forward to the last frame and back
+    seconds: float
+
+
+def _mean_distance_mm(a_px: np.ndarray, b_px: np.ndarray, spacing_mm: tuple[float, float]) -> float:
+    return float(np.linalg.norm(to_mm(a_px - b_px, spacing_mm), axis=-1).mean())
+
+
+def track_wall_cycle(tracker: Tracker, video: EchoVideo, wall: WallPoints, *, view: str) -> WallCycle:
+    """Track ``wall`` from frame 0 (ED) forward, then back from the last frame.
+
+    The cycle ends at the next ED (:func:`~echostrain.strain.phases.next_ed_frame`);
+    ``drift_mm`` is the mean distance of the points between ED and that frame,
+    ``fb_mm`` the mean distance to the start after tracking back from the last
+    frame (positions clipped into the image).
+    """
+    fwd = track_wall(tracker, video, wall, view=view, query_frame=0)
+    st = fwd.strain
+    end = next_ed_frame(st.gls_curves_pct[st.gls_layer], st.es_frame)
+    last = video.n_frames - 1
+    back = tracker.track(video.frames, query_points(clip_to_image(fwd.tracks_px[last], video.shape_hw), last))
+    spacing = video.spacing_mm
+    return WallCycle(fwd.tracks_px, st, end, _mean_distance_mm(fwd.tracks_px[end], fwd.tracks_px[0], spacing),
+                     _mean_distance_mm(back.tracks_px[0], wall.xy_px, spacing), fwd.seconds)
