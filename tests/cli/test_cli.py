@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from echostrain import __version__
-from echostrain.cli.demo import DEMO_SEGMENT_STRAIN_PCT
+from echostrain.workflows.demo import DEMO_SEGMENT_STRAIN_PCT
 
 
 def run(*args, cwd=None):
