@@ -114,7 +114,17 @@ def find_sequences(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     Folders are searched by :func:`~echostrain.data.sequences.list_sequences`,
     which skips hidden files such as the temporaries of writes in progress.
     """
-    files = list_sequences(paths)
+    files: list[Path] = []
+    for p in (Path(x) for x in paths):
+        if p.is_file():
+            files.append(p)
+        elif not p.exists():
+            raise ParameterError(f"`data` {p} does not exist; give a folder or .h5 files")
+        else:
+            found = list_sequences(p)
+            if not found:
+                raise ParameterError(f"{p} holds no sequence files (*.h5); give simulated sequences (echostrain generate)")
+            files += found
     for f in files:  # check before any tracking
         seq = load_sequence(f)
         if seq.tracks is None or not (seq.track_layer >= 0).any():

@@ -129,7 +129,7 @@ def track_wall(
     tracks = res.tracks_px.astype(np.float64)
     strain = compute_strain(tracks, video.spacing_mm, wall.layer, wall.segment, view=view, fps=video.fps,
                             ed_frame=query_frame, es_frame=es_frame)
-    return WallTracking(tracks, wall, view, strain, tracker.name, res.seconds)
+    return WallTracking(tracks, wall, view, strain, res.method, res.seconds)
 
 
 @dataclass
