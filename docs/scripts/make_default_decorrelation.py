@@ -29,7 +29,8 @@ from echostrain.realism.coherence import (
     save_coherence,
     simulated_profile,
 )
-from echostrain.realism.decorrelation import combine_profiles, curve_mae, measure_decorrelation
+from echostrain.realism.decorrelation import measure_decorrelation
+from echostrain.realism.profile import combine_profiles, curve_mae
 from echostrain.realism.report import realism_report
 from echostrain.sim.coherence import DEFAULT_COHERENCE_PATH
 

@@ -9,7 +9,7 @@ import pytest
 
 from echostrain.core.errors import CorruptInputError, InputNotFoundError
 from echostrain.realism import coherence as coh
-from echostrain.realism.decorrelation import DecorrelationProfile
+from echostrain.realism.profile import DecorrelationProfile
 from echostrain.sim.coherence import CoherenceModel
 
 LAGS = np.array([20.0, 40.0, 60.0, 80.0])

@@ -212,7 +212,7 @@ def test_combine_and_mae_known_curves():
 
 def test_bad_input_errors():
     video = renewal_clip(0.8, n_frames=4)
-    with pytest.raises(ParameterError, match="--fps"):
+    with pytest.raises(ParameterError, match="`fps`"):
         measure_decorrelation(EchoVideo(video.frames, spacing_mm=SPACING), mask=full_mask())
     for k in (0, 4, 10):
         with pytest.raises(ParameterError, match="max_lag_frames"):

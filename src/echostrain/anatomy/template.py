@@ -21,6 +21,7 @@ from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.scene import ApicalScene
 from echostrain.anatomy.segments import check_view
 from echostrain.core.errors import GeometryError, ParameterError
+from echostrain.core.vocabulary import DEFAULT_DEPTH_MM, DEFAULT_SECTOR_DEG
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.sector import sector_mask
 from echostrain.io.video import EchoVideo
@@ -56,8 +57,8 @@ def template_scene(
     contour: str | Path,
     view: str = "a4c",
     frame: int = 0,
-    depth_mm: float = 150.0,
-    sector_deg: float = 75.0,
+    depth_mm: float = DEFAULT_DEPTH_MM,
+    sector_deg: float = DEFAULT_SECTOR_DEG,
     smoothing_mm: float = 0.5,
 ) -> ApicalScene:
     """An :class:`ApicalScene` from frame ``frame`` of a real clip and its myocardium contour."""
@@ -98,7 +99,7 @@ def template_scene(
             i = int(np.flatnonzero(bad)[0])
             raise GeometryError(
                 f"{name} contour point {i} lies outside the simulated {sector_deg:.0f}° × {depth_mm:.0f} mm sector "
-                "once the template is placed; check the contour, the template's pixel size or --depth"
+                "once the template is placed; check the contour, the template's pixel size or the imaging depth (`depth_mm`)"
             )
     params = TemplateParameters(
         source=clip.source,

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from echostrain.cli.common import check_output, console, err_console, handles_errors, parse_pair
 from echostrain.core.errors import ParameterError
-from echostrain.realism.measure_clips import measure_clips
 
 decorrelation_app = typer.Typer(
     help="Speckle decorrelation of tissue patches over time (motion-compensated correlation vs lag).",
@@ -60,7 +59,8 @@ def decorrelation_measure(
     ] = None,
 ) -> None:
     """Measure speckle decorrelation vs lag on clips, combine them and write a profile JSON."""
-    from echostrain.realism.decorrelation import combine_profiles
+    from echostrain.realism.measure_clips import measure_clips
+    from echostrain.realism.profile import combine_profiles
 
     check_output(out, "--out")
     profiles = measure_clips(
@@ -107,6 +107,7 @@ def realism(
 ) -> None:
     """Plot real vs simulated speckle correlation curves (vs lag and phase) and print their MAE."""
     from echostrain.io import write_text_atomic
+    from echostrain.realism.measure_clips import measure_clips
     from echostrain.realism.report import realism_report
 
     if not (math.isfinite(max_lag_ms) and max_lag_ms > 0):

@@ -11,9 +11,9 @@ import typer
 
 from echostrain.cli.common import ProgressBar, check_output, console, default, err_console, handles_errors, parse_pair
 from echostrain.core.vocabulary import DEFAULT_DEPTH_MM, DEFAULT_PROBE, DEFAULT_SECTOR_DEG, HDF5_SUFFIXES
-from echostrain.data.generate import GenerationSettings
+from echostrain.data.generation_settings import GenerationSettings
 from echostrain.sim.phantom_frame import write_phantom_frame
-from echostrain.sim.sequence import SequenceConfig
+from echostrain.sim.sequence_config import SequenceConfig
 
 DECORRELATION_HELP = (
     "Speckle decorrelation: default (the model fitted to real clips, shipped), none, "

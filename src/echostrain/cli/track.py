@@ -10,10 +10,9 @@ import typer
 from rich.table import Table
 
 from echostrain.cli.common import ProgressBar, check_output, console, default, err_console, handles_errors, parse_pair
-from echostrain.core.vocabulary import MP4_SUFFIXES
-from echostrain.track.train import TrainConfig
-from echostrain.track.wall import POINTS_PER_SEGMENT
-from echostrain.workflows.refine import RefineSettings
+from echostrain.core.vocabulary import MP4_SUFFIXES, POINTS_PER_SEGMENT
+from echostrain.track.train_config import TrainConfig
+from echostrain.workflows.refine_settings import RefineSettings
 
 
 @handles_errors(flags={"method": "--model"})

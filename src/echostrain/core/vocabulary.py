@@ -33,6 +33,8 @@ N_SEGMENTS = 6
 SEGMENT_NONE = -1
 #: Every allowed segment code, "none" first.
 SEGMENT_CODES: tuple[int, ...] = (SEGMENT_NONE, *range(N_SEGMENTS))
+#: Wall points per segment and layer when a contour is sampled for tracking (6·m + 1 per layer).
+POINTS_PER_SEGMENT = 8
 
 #: File suffixes of each clip format :func:`echostrain.io.read_video` takes (lower case).
 DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom")
@@ -45,6 +47,9 @@ FRAME_SUFFIXES: tuple[str, ...] = (".png", ".jpg", ".jpeg")
 CLIP_SUFFIXES: tuple[str, ...] = DICOM_SUFFIXES + MOVIE_SUFFIXES + NUMPY_SUFFIXES + HDF5_SUFFIXES
 #: Suffixes :func:`echostrain.io.write_mp4` writes; anything else is a folder of PNG frames.
 MP4_SUFFIXES: tuple[str, ...] = (".mp4", ".m4v", ".mov")
+
+#: Simulation engines: the calibrated fast engine and the PyMUST (SIMUS) reference.
+ENGINES: tuple[str, ...] = ("fast", "simus")
 
 #: The default phased-array probe (see :func:`echostrain.sim.get_probe`).
 DEFAULT_PROBE = "P4-2v"

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import ParameterError
-from echostrain.realism.decorrelation import DecorrelationProfile, combine_profiles
+from echostrain.realism.profile import DecorrelationProfile, combine_profiles
 from echostrain.sim.coherence import CoherenceModel
 
 #: Folder of the measured default profile shipped with the package.
@@ -227,7 +227,7 @@ def load_coherence(spec: str | Path, progress: Callable[[str], None] | None = No
     is then fitted first (:func:`fit_to_profile_file`).
     """
     from echostrain.core.errors import CorruptInputError, InputNotFoundError
-    from echostrain.realism.decorrelation import PROFILE_FORMAT
+    from echostrain.realism.profile import PROFILE_FORMAT
     from echostrain.sim.coherence import COHERENCE_FORMAT, default_coherence
 
     text = str(spec).strip()

@@ -1,9 +1,9 @@
 """Realism report: real versus simulated speckle correlation curves and their MAE.
 
 :func:`realism_report` combines the real clips' profiles and the simulated
-sequences' profiles (:func:`~echostrain.realism.decorrelation.combine_profiles`),
+sequences' profiles (:func:`~echostrain.realism.profile.combine_profiles`),
 computes the mean absolute error of the combined mean curves
-(:func:`~echostrain.realism.decorrelation.curve_mae`, over the common lag
+(:func:`~echostrain.realism.profile.curve_mae`, over the common lag
 range in ms) and of each real clip against the combined simulation, and draws
 a two-panel PNG:
 
@@ -23,19 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from echostrain.core.errors import ParameterError  # noqa: E402
-from echostrain.io.atomic import atomic_path  # noqa: E402
-from echostrain.core.jsonsafe import json_ready  # noqa: E402
-from echostrain.realism.decorrelation import (  # noqa: E402
-    DecorrelationProfile,
-    combine_profiles,
-    curve_mae,
-)
+from echostrain.core.errors import ParameterError
+from echostrain.core.jsonsafe import json_ready
+from echostrain.io.atomic import atomic_path
+from echostrain.realism.profile import DecorrelationProfile, combine_profiles, curve_mae
 
 
 def _at_lag(profile: DecorrelationProfile, values: np.ndarray, lag_ms: float) -> float:
@@ -125,8 +119,7 @@ def realism_report(
         ParameterError: no real or no simulated profile, wrong number of labels,
             not a .png path, lag ranges that do not overlap.
     """
-    reals = list(real)
-    sims = list(sim)
+    reals, sims = list(real), list(sim)
     if not reals:
         raise ParameterError("realism_report needs at least one real profile")
     if not sims:
@@ -134,18 +127,9 @@ def realism_report(
     out = Path(os.fspath(out_png)).expanduser()
     if out.suffix.lower() != ".png":
         raise ParameterError(f"the realism plot must be a .png file, got {out}")
-    if labels is None:
-        names = [", ".join(p.clip_ids) or f"real {i + 1}" for i, p in enumerate(reals)]
-    else:
-        names = [str(s) for s in labels]
-        if len(names) != len(reals):
-            raise ParameterError(
-                f"realism_report: {len(names)} labels for {len(reals)} real profiles"
-            )
-    names = _unique_labels(names)
+    names = _real_labels(reals, labels)
 
-    real_all = combine_profiles(reals)
-    sim_all = combine_profiles(sims)
+    real_all, sim_all = combine_profiles(reals), combine_profiles(sims)
     mae = curve_mae(real_all, sim_all)
     mae_per_real = {name: curve_mae(p, sim_all) for name, p in zip(names, reals)}
     phase, phase_skipped = _phase_panel(real_all, sim_all)
@@ -153,68 +137,15 @@ def realism_report(
     mae_base = curve_mae(real_all, base_all) if base_all is not None else None
     phase_base = _phase_panel(real_all, base_all)[0] if base_all is not None else None
 
-    # ------------------------------------------------------------------ figure
-    fig, (ax_lag, ax_phase) = plt.subplots(1, 2, figsize=(12, 4.8), dpi=110)
-    try:
-        colours = plt.get_cmap("tab10")
-        for i, (name, p) in enumerate(zip(names, reals)):
-            ax_lag.plot(
-                np.r_[0.0, p.lags_ms], np.r_[1.0, p.mean], lw=0.9, alpha=0.7,
-                color=colours(i % 10), marker=".", ms=3, zorder=3,
-                label=f"{name} (MAE {mae_per_real[name]:.3f})",
-            )
-        ax_lag.plot(np.r_[0.0, real_all.lags_ms], np.r_[1.0, real_all.mean], lw=3.0,
-                    color="black", label=f"real, combined ({len(reals)} clip(s))")
-        ax_lag.plot(np.r_[0.0, sim_all.lags_ms], np.r_[1.0, sim_all.mean], lw=3.0, ls="--",
-                    color="#d62728", label=f"simulated, combined ({len(sims)}) — MAE {mae:.3f}")
-        if base_all is not None:
-            ax_lag.plot(np.r_[0.0, base_all.lags_ms], np.r_[1.0, base_all.mean], lw=2.0, ls=":",
-                        color="grey", label=f"{baseline_label} — MAE {mae_base:.3f}")
-        ax_lag.set_xlabel("lag (ms)")
-        ax_lag.set_ylabel("best-match correlation")
-        ax_lag.set_title(f"{title or 'Speckle decorrelation'}: real vs simulated, MAE = {mae:.3f}")
-        ax_lag.grid(alpha=0.3)
-        ax_lag.legend(fontsize=7, loc="lower left")
+    fig = Figure(figsize=(12, 4.8), dpi=110)
+    ax_lag, ax_phase = fig.subplots(1, 2)
+    _draw_lag_panel(ax_lag, reals, names, mae_per_real, real_all, sim_all, mae, len(sims),
+                    title=title, baseline=base_all, baseline_label=baseline_label, mae_baseline=mae_base)
+    _draw_phase_panel(ax_phase, phase, phase_skipped, phase_base, baseline_label)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, format="png")
 
-        if phase is not None:
-            xr = (np.arange(len(phase["real"])) + 0.5) / max(len(phase["real"]), 1)
-            xs = (np.arange(len(phase["sim"])) + 0.5) / max(len(phase["sim"]), 1)
-            ax_phase.plot(xr * 100, phase["real"], lw=2.5, marker="o", color="black", label="real")
-            ax_phase.plot(xs * 100, phase["sim"], lw=2.5, ls="--", marker="s", color="#d62728",
-                          label="simulated")
-            if phase_base is not None:
-                xb = (np.arange(len(phase_base["sim"])) + 0.5) / max(len(phase_base["sim"]), 1)
-                ax_phase.plot(xb * 100, phase_base["sim"], lw=2.0, ls=":", marker="^", color="grey",
-                              label=baseline_label)
-            ax_phase.set_xticks(xr * 100)
-            ax_phase.set_xticklabels(phase["real_bins"], fontsize=7)
-            ax_phase.set_xlim(0, 100)
-            extra = f", MAE {phase['mae']:.3f}" if phase["mae"] is not None else ""
-            ax_phase.set_title(f"by phase (time within the clip) at {phase['lag_ms']:.1f} ms{extra}")
-            ax_phase.set_xlabel("phase bin (% of the clip)")
-            ax_phase.set_ylabel("best-match correlation")
-            ax_phase.grid(alpha=0.3)
-            ax_phase.legend(fontsize=8)
-        else:
-            ax_phase.set_axis_off()
-            ax_phase.text(0.5, 0.5, f"no phase panel:\n{phase_skipped}", ha="center",
-                          va="center", transform=ax_phase.transAxes, fontsize=9)
-        fig.tight_layout()
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, format="png")
-    finally:
-        plt.close(fig)
-
-    phase_out = None
-    if phase is not None:
-        phase_out = {
-            "lag_ms": phase["lag_ms"],
-            "real_bins": phase["real_bins"],
-            "real": json_ready(phase["real"]),
-            "sim_bins": phase["sim_bins"],
-            "sim": json_ready(phase["sim"]),
-            "mae": phase["mae"],
-        }
     return {
         "mae": mae,
         "mae_per_real": mae_per_real,
@@ -224,7 +155,7 @@ def realism_report(
         "sim_lags_ms": json_ready(sim_all.lags_ms),
         "sim_mean": json_ready(sim_all.mean),
         "sim_spread": json_ready(sim_all.spread),
-        "phase": phase_out,
+        "phase": None if phase is None else {k: json_ready(v) for k, v in phase.items()},
         "phase_skipped": phase_skipped,
         "real_clips": list(real_all.clip_ids),
         "sim_clips": list(sim_all.clip_ids),
@@ -236,3 +167,77 @@ def realism_report(
         "baseline_mean": None if base_all is None else json_ready(base_all.mean),
         "baseline_lags_ms": None if base_all is None else json_ready(base_all.lags_ms),
     }
+
+
+def _real_labels(reals: list[DecorrelationProfile], labels: Sequence[str] | None) -> list[str]:
+    """One unique legend name per real profile (its clip ids by default)."""
+    if labels is None:
+        names = [", ".join(p.clip_ids) or f"real {i + 1}" for i, p in enumerate(reals)]
+    else:
+        names = [str(s) for s in labels]
+        if len(names) != len(reals):
+            raise ParameterError(
+                f"realism_report: {len(names)} labels for {len(reals)} real profiles"
+            )
+    return _unique_labels(names)
+
+
+def _curve_xy(profile: DecorrelationProfile) -> tuple[np.ndarray, np.ndarray]:
+    """Lags (ms) and mean correlation with the point (0 ms, 1.0) in front."""
+    return np.r_[0.0, profile.lags_ms], np.r_[1.0, profile.mean]
+
+
+def _draw_lag_panel(
+    ax: Any, reals: list[DecorrelationProfile], names: list[str], mae_per_real: dict[str, float],
+    real_all: DecorrelationProfile, sim_all: DecorrelationProfile, mae: float, n_sims: int,
+    *, title: str | None, baseline: DecorrelationProfile | None, baseline_label: str,
+    mae_baseline: float | None,
+) -> None:
+    """Correlation versus lag: each real clip thin, the combined real and simulated curves thick."""
+    colours = matplotlib.colormaps["tab10"]
+    for i, (name, p) in enumerate(zip(names, reals)):
+        ax.plot(*_curve_xy(p), lw=0.9, alpha=0.7, color=colours(i % 10), marker=".", ms=3, zorder=3,
+                label=f"{name} (MAE {mae_per_real[name]:.3f})")
+    ax.plot(*_curve_xy(real_all), lw=3.0, color="black", label=f"real, combined ({len(reals)} clip(s))")
+    ax.plot(*_curve_xy(sim_all), lw=3.0, ls="--", color="#d62728",
+            label=f"simulated, combined ({n_sims}) — MAE {mae:.3f}")
+    if baseline is not None:
+        ax.plot(*_curve_xy(baseline), lw=2.0, ls=":", color="grey",
+                label=f"{baseline_label} — MAE {mae_baseline:.3f}")
+    ax.set_xlabel("lag (ms)")
+    ax.set_ylabel("best-match correlation")
+    ax.set_title(f"{title or 'Speckle decorrelation'}: real vs simulated, MAE = {mae:.3f}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+
+
+def _draw_phase_panel(
+    ax: Any, phase: dict[str, Any] | None, skipped: str | None, phase_base: dict[str, Any] | None,
+    baseline_label: str,
+) -> None:
+    """Correlation versus phase bin at the first common lag, or why it cannot be drawn."""
+    if phase is None:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"no phase panel:\n{skipped}", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9)
+        return
+
+    def centres(values: np.ndarray) -> np.ndarray:
+        return (np.arange(len(values)) + 0.5) / max(len(values), 1) * 100
+
+    xr = centres(phase["real"])
+    ax.plot(xr, phase["real"], lw=2.5, marker="o", color="black", label="real")
+    ax.plot(centres(phase["sim"]), phase["sim"], lw=2.5, ls="--", marker="s", color="#d62728",
+            label="simulated")
+    if phase_base is not None:
+        ax.plot(centres(phase_base["sim"]), phase_base["sim"], lw=2.0, ls=":", marker="^",
+                color="grey", label=baseline_label)
+    ax.set_xticks(xr)
+    ax.set_xticklabels(phase["real_bins"], fontsize=7)
+    ax.set_xlim(0, 100)
+    extra = f", MAE {phase['mae']:.3f}" if phase["mae"] is not None else ""
+    ax.set_title(f"by phase (time within the clip) at {phase['lag_ms']:.1f} ms{extra}")
+    ax.set_xlabel("phase bin (% of the clip)")
+    ax.set_ylabel("best-match correlation")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)

@@ -1,39 +1,35 @@
-"""Ultrasound simulation: probe and scan, scatterers, engines (simus, fast), post-processing."""
+"""Ultrasound simulation: probe and scan, scatterers, engines (simus, fast), post-processing.
 
-from echostrain.sim.calibration import PsfCalibration, calibrate_psf, load_calibration
-from echostrain.sim.phantom import Phantom, make_phantom
-from echostrain.sim.post import BModeSettings, ScanConverter, log_compress
-from echostrain.sim.probe import PhasedArray, SectorScan, get_probe, known_probes
-from echostrain.sim.scatterers import (
-    Scatterers,
-    amplitude_from_echogenicity,
-    fill_sector,
-    resolution_cell,
-    resolution_cell_area_m2,
-    sector_cell_count,
-)
-from echostrain.sim.simulator import ENGINES, Simulator, make_engine
+Names load their modules on first use.
+"""
 
-__all__ = [
-    "ENGINES",
-    "BModeSettings",
-    "Phantom",
-    "PhasedArray",
-    "PsfCalibration",
-    "ScanConverter",
-    "Scatterers",
-    "SectorScan",
-    "Simulator",
-    "amplitude_from_echogenicity",
-    "calibrate_psf",
-    "fill_sector",
-    "get_probe",
-    "known_probes",
-    "load_calibration",
-    "log_compress",
-    "make_engine",
-    "make_phantom",
-    "resolution_cell",
-    "resolution_cell_area_m2",
-    "sector_cell_count",
-]
+from __future__ import annotations
+
+from echostrain.core.lazy import lazy_exports
+
+#: Public name → its module in this package.
+_EXPORTS = {
+    "PsfCalibration": "calibration",
+    "calibrate_psf": "calibration",
+    "load_calibration": "calibration",
+    "Phantom": "phantom",
+    "make_phantom": "phantom",
+    "BModeSettings": "post",
+    "ScanConverter": "post",
+    "log_compress": "post",
+    "PhasedArray": "probe",
+    "SectorScan": "probe",
+    "get_probe": "probe",
+    "known_probes": "probe",
+    "Scatterers": "scatterers",
+    "amplitude_from_echogenicity": "scatterers",
+    "fill_sector": "scatterers",
+    "resolution_cell": "scatterers",
+    "resolution_cell_area_m2": "scatterers",
+    "sector_cell_count": "scatterers",
+    "ENGINES": "simulator",
+    "Simulator": "simulator",
+    "make_engine": "simulator",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,21 +12,19 @@ true GLS and segmental strain computed from the true tracks by
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from echostrain import __version__
 from echostrain.anatomy.scene import ApicalScene, sample_scene
 from echostrain.anatomy.polyline import myocardium_mask
-from echostrain.anatomy.segments import check_view
 from echostrain.core.errors import ParameterError
 from echostrain.io.sequence import SequenceData
 from echostrain.motion.lv_motion import LVMotion, sample_motion
-from echostrain.motion.parameters import check_pathology
-from echostrain.sim.post import BModeSettings
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
-from echostrain.sim.coherence import AmplitudeRenewal, CoherenceModel, default_coherence
+from echostrain.sim.sequence_config import SequenceConfig
+from echostrain.sim.coherence import AmplitudeRenewal
 from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
 from echostrain.sim.simulator import Simulator
 from echostrain.strain.analysis import compute_strain
@@ -34,34 +32,6 @@ from echostrain.strain.analysis import compute_strain
 #: Extra sector (degrees) and depth (m) filled with scatterers, so tissue that
 #: moves into the image never leaves a hole at its edges.
 _FILL_MARGIN_DEG, _FILL_MARGIN_M = 6.0, 0.01
-
-
-@dataclass(frozen=True)
-class SequenceConfig:
-    """How to simulate a sequence (everything but the seed)."""
-
-    view: str = "a4c"
-    n_frames: int | None = None  # None: one cycle, ED to the next ED
-    engine: str = "fast"
-    pathology: str | None = None  # None: drawn (normal, regional, global)
-    per_cell: float = 10.0  # scatterers per resolution cell
-    probe: str = "P4-2v"
-    scan: SectorScan = field(default_factory=SectorScan)
-    settings: BModeSettings = field(default_factory=BModeSettings)
-    points_per_segment: int = 8  # true myocardial tracks: 3 layers × (6·m + 1) points
-    n_tissue_points: int = 64
-    device: str = "cpu"
-    # speckle decorrelation: the model fitted to real clips by default; None: amplitudes never change (c = 1)
-    coherence: CoherenceModel | None = field(default_factory=default_coherence)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "view", check_view(self.view))
-        if self.pathology is not None:
-            object.__setattr__(self, "pathology", check_pathology(self.pathology))
-        if self.n_frames is not None and self.n_frames < 2:
-            raise ParameterError(f"a sequence needs at least 2 frames, got {self.n_frames}")
-        if not self.per_cell > 0:
-            raise ParameterError(f"scatterers per resolution cell must be positive, got {self.per_cell}")
 
 
 def _seed_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -86,6 +56,79 @@ def _tissue_points_mm(
     return np.concatenate(pts)[:n]
 
 
+def _scene_and_motion(
+    config: SequenceConfig, rngs: dict[str, np.random.Generator], scene: ApicalScene | None,
+    motion: LVMotion | None,
+) -> tuple[ApicalScene, LVMotion]:
+    """The given or sampled scene, and the given or sampled motion on its myocardium."""
+    scan = config.scan
+    if scene is None:
+        scene = sample_scene(config.view, rngs["scene"], depth_mm=scan.depth_m * 1e3, sector_deg=scan.sector_deg)
+    elif scene.view != config.view:
+        raise ParameterError(f"the scene is an {scene.view} view but the config asks for {config.view}")
+    if motion is None:
+        _, motion = sample_motion(
+            scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
+        )
+    elif motion.myocardium is not scene.myocardium:
+        raise ParameterError("a given motion must be built on the given scene's myocardium")
+    return scene, motion
+
+
+@dataclass
+class _Speckle:
+    """ED scatterers: positions (mm), amplitudes, and the renewal that decorrelates them (or None)."""
+
+    ed_mm: np.ndarray
+    amplitude: np.ndarray
+    renewal: AmplitudeRenewal | None
+    count: int
+
+
+def _speckle(
+    config: SequenceConfig, probe: PhasedArray, scene: ApicalScene, fps: float,
+    rngs: dict[str, np.random.Generator],
+) -> _Speckle:
+    """Scatterers filling the sector (and a margin), scaled by the scene's echogenicity."""
+    scan = config.scan
+    fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
+    speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
+    ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
+    echo = np.clip(scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1]), 0.0, 1.0)
+    scale = amplitude_from_echogenicity(echo, config.settings.dynamic_range_db)
+    renewal = None
+    if config.coherence is not None:
+        renewal = AmplitudeRenewal(
+            speckle.amplitude, scale, config.coherence, fps, rngs["decorrelation"],
+            depth_mm=np.hypot(ed_mm[:, 0], ed_mm[:, 1]),
+        )
+    return _Speckle(ed_mm, speckle.amplitude * scale, renewal, len(speckle))
+
+
+def _render(
+    sim: Simulator, motion: LVMotion, speckle: _Speckle, tissue_ed_mm: np.ndarray,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Frames uint8 [T, H, W], true tracks mm [T, wall + tissue, 2] and the engine's reference level."""
+    conv = sim.converter
+    binding, tissue_binding = motion.bind(speckle.ed_mm), motion.bind(tissue_ed_mm)
+    wall_mm = motion.myocardial_tracks()[0]
+    n_frames, n_wall = motion.params.n_frames, wall_mm.shape[1]
+    frames = np.empty((n_frames, conv.height, conv.width), np.uint8)
+    tracks_mm = np.empty((n_frames, n_wall + len(tissue_ed_mm), 2))
+    reference = None
+    for t in range(n_frames):
+        pos = np.ascontiguousarray(motion.positions(binding, t).T) * 1e-3
+        front = pos[1] >= 0.0  # near-field tissue pushed behind the probe face leaves the image
+        amp = speckle.amplitude if speckle.renewal is None else speckle.renewal.next(first=t == 0)
+        frames[t], reference = sim.frame(Scatterers(pos[0, front], pos[1, front], amp[front]), reference)
+        tracks_mm[t, :n_wall] = wall_mm[t]
+        tracks_mm[t, n_wall:] = motion.positions(tissue_binding, t)
+        if progress is not None:
+            progress(t + 1, n_frames)
+    return frames, tracks_mm, reference
+
+
 def simulate_sequence(
     config: SequenceConfig,
     seed: int,
@@ -103,58 +146,21 @@ def simulate_sequence(
     rngs = _seed_streams(seed)
     probe: PhasedArray = get_probe(config.probe)
     scan = config.scan
-    if scene is None:
-        scene = sample_scene(config.view, rngs["scene"], depth_mm=scan.depth_m * 1e3, sector_deg=scan.sector_deg)
-    elif scene.view != config.view:
-        raise ParameterError(f"the scene is an {scene.view} view but the config asks for {config.view}")
-    if motion is None:
-        params, motion = sample_motion(
-            scene.myocardium, rngs["motion"], config.n_frames, config.pathology, config.points_per_segment
-        )
-    else:
-        if motion.myocardium is not scene.myocardium:
-            raise ParameterError("a given motion must be built on the given scene's myocardium")
-        params = motion.params
-
-    fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
-    speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
-    ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
-    echo = np.clip(scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1]), 0.0, 1.0)
-    scale = amplitude_from_echogenicity(echo, config.settings.dynamic_range_db)
-    amplitude = speckle.amplitude * scale
-    renewal = None
-    if config.coherence is not None:
-        renewal = AmplitudeRenewal(
-            speckle.amplitude, scale, config.coherence, params.fps, rngs["decorrelation"],
-            depth_mm=np.hypot(ed_mm[:, 0], ed_mm[:, 1]),
-        )
-    binding = motion.bind(ed_mm)
-
+    scene, motion = _scene_and_motion(config, rngs, scene, motion)
+    params = motion.params
+    speckle = _speckle(config, probe, scene, params.fps, rngs)
     sim = Simulator(config.engine, probe, scan, config.settings, device=config.device)
     conv = sim.converter
-    wall_mm, layer, segment = motion.myocardial_tracks()
+    _, layer, segment = motion.myocardial_tracks()
     tissue_ed = _tissue_points_mm(motion, scan, config.n_tissue_points, rngs["tissue_points"])
-    tissue_binding = motion.bind(tissue_ed)
-    n_frames, n_wall = params.n_frames, wall_mm.shape[1]
-    k = motion.n_columns
+    frames, tracks_mm, reference = _render(sim, motion, speckle, tissue_ed, progress)
 
-    frames = np.empty((n_frames, conv.height, conv.width), np.uint8)
-    masks = np.empty((n_frames, conv.height, conv.width), bool)
-    tracks_mm = np.empty((n_frames, n_wall + len(tissue_ed), 2))
-    reference = None
-    for t in range(n_frames):
-        pos = np.ascontiguousarray(motion.positions(binding, t).T) * 1e-3
-        front = pos[1] >= 0.0  # near-field tissue pushed behind the probe face leaves the image
-        amp = amplitude if renewal is None else renewal.next(first=t == 0)
-        frames[t], reference = sim.frame(Scatterers(pos[0, front], pos[1, front], amp[front]), reference)
-        tracks_mm[t, :n_wall] = wall_mm[t]
-        tracks_mm[t, n_wall:] = motion.positions(tissue_binding, t)
-        if progress is not None:
-            progress(t + 1, n_frames)
     tracks_px = conv.xz_m_to_px(tracks_mm[..., 0] * 1e-3, tracks_mm[..., 1] * 1e-3).astype(np.float32)
-    for t in range(n_frames):
-        masks[t] = myocardium_mask(tracks_px[t, :k], tracks_px[t, 2 * k : 3 * k], (conv.height, conv.width))
-
+    k = motion.n_columns
+    masks = np.stack([
+        myocardium_mask(tracks_px[t, :k], tracks_px[t, 2 * k : 3 * k], (conv.height, conv.width))
+        for t in range(len(frames))
+    ])
     layer_all = np.concatenate([layer, np.full(len(tissue_ed), -1, np.int8)])
     segment_all = np.concatenate([segment, np.full(len(tissue_ed), -1, np.int8)])
     strain = compute_strain(
@@ -169,7 +175,7 @@ def simulate_sequence(
         "motion": params.to_dict(),
         "annulus_descent_mm": motion.annulus_descent_mm(),
         "per_cell": config.per_cell,
-        "n_scatterers": len(speckle),
+        "n_scatterers": speckle.count,
         "reference_level": reference,
         "n_tissue_points": len(tissue_ed),
         "coherence": None if config.coherence is None else config.coherence.to_dict(),
@@ -192,4 +198,3 @@ def simulate_sequence(
         parameters=parameters,
         version=__version__,
     )
-

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from echostrain.core.errors import ParameterError
+from echostrain.core.vocabulary import ENGINES
 from echostrain.sim.calibration import load_calibration
 from echostrain.sim.post import BModeSettings, ScanConverter, depth_gain, envelope, log_compress, to_uint8
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
 from echostrain.sim.scatterers import Scatterers
-
-ENGINES = ("fast", "simus")
 
 
 def make_engine(name: str, probe: PhasedArray, scan: SectorScan, device: str = "cpu"):
@@ -22,7 +21,7 @@ def make_engine(name: str, probe: PhasedArray, scan: SectorScan, device: str = "
         return FastEngine(probe, scan, device=device)
     if key == "simus":
         if str(device) != "cpu":
-            raise ParameterError("the simus engine runs on the CPU only; use --engine fast for a GPU")
+            raise ParameterError("the simus engine runs on the CPU only; use `engine` fast for a GPU")
         from echostrain.sim.engines.simus_engine import SimusEngine
 
         return SimusEngine(probe, scan)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from echostrain.core.checks import first_outside
-from echostrain.core.checks import inside_image as in_image  # noqa: F401 — until blockmatch imports core.checks
 from echostrain.core.errors import GeometryError, InvalidDataError, ParameterError
 
 #: Fewest frames a clip needs to be tracked.

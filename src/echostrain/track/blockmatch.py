@@ -2,7 +2,7 @@
 
 For each pair of consecutive frames, the block (``kernel_px`` square, a few
 speckle sizes) around every point is searched in the next frame over
-±``search_px`` by normalised cross-correlation (FFT, all points at once);
+±``search_px`` by normalised cross-correlation (:mod:`echostrain.core.ncc`, all points at once);
 the integer peak is refined to sub-pixel by a Gaussian fit to the peak and
 its neighbours (parabolas where a neighbour is ≤ 0). The displacements are
 then regularised in space, as clinical speckle tracking does: each point's
@@ -16,9 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sfft
 
-from echostrain.track.base import TrackResult, Tracker, chain_from_query, in_image
+from echostrain.core.checks import inside_image
+from echostrain.core.ncc import (
+    cross_correlation,
+    fft_shape,
+    interior_peak,
+    region_spectrum,
+    subpixel_offset,
+    template_spectrum,
+    window_norms,
+)
+from echostrain.track.base import TrackResult, Tracker, chain_from_query
 
 
 @dataclass(frozen=True)
@@ -28,17 +37,6 @@ class BlockMatchSettings:
     kernel_px: int = 21
     search_px: int = 8
     smooth_px: float = 6.0
-
-
-def _gauss_peak(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Sub-pixel offset of the peak through (−1, a), (0, b), (1, c): Gaussian fit, parabola fallback."""
-    pos = (a > 0) & (b > 0) & (c > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        la, lb, lc = (np.log(np.where(pos, v, 1.0)) for v in (a, b, c))
-        g = 0.5 * (la - lc) / (la - 2 * lb + lc)
-        p = 0.5 * (a - c) / (a - 2 * b + c)
-    off = np.where(pos, g, p)
-    return np.clip(np.nan_to_num(off), -0.5, 0.5)
 
 
 def _patches(frame: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
@@ -61,31 +59,16 @@ def ncc_displacements(
     region = _patches(b, centres, half_kernel + search).astype(np.float64)
     tmpl = tmpl - tmpl.mean(axis=(1, 2), keepdims=True)
     tnorm = np.sqrt((tmpl * tmpl).sum(axis=(1, 2)))
-    size = region.shape[1]
-    fshape = (sfft.next_fast_len(size), sfft.next_fast_len(size, real=True))
-    num = sfft.irfft2(np.conj(sfft.rfft2(tmpl, s=fshape)) * sfft.rfft2(region, s=fshape), s=fshape)
     n_pos = 2 * search + 1
-    num = num[:, :n_pos, :n_pos]
-    ii = np.zeros((region.shape[0], size + 1, size + 1))
-    ii[:, 1:, 1:] = region.cumsum(1).cumsum(2)
-    i2 = np.zeros_like(ii)
-    i2[:, 1:, 1:] = (region * region).cumsum(1).cumsum(2)
-
-    def box(integral: np.ndarray) -> np.ndarray:
-        return integral[:, k:, k:] - integral[:, :-k, k:] - integral[:, k:, :-k] + integral[:, :-k, :-k]
-
-    s1, s2 = box(ii), box(i2)
-    wnorm = np.sqrt(np.maximum(s2 - s1 * s1 / (k * k), 0.0))
+    shape = fft_shape(region.shape[1:])
+    num = cross_correlation(template_spectrum(tmpl, shape), region_spectrum(region, shape), shape, (n_pos, n_pos))
+    wnorm = window_norms(region, (k, k))
     with np.errstate(invalid="ignore", divide="ignore"):
         ncc = np.where(wnorm * tnorm[:, None, None] > 1e-9, num / (wnorm * tnorm[:, None, None]), 0.0)
-    m = ncc.shape[0]
-    inner = ncc[:, 1:-1, 1:-1].reshape(m, -1)
-    arg = np.argmax(inner, axis=1)
-    iy, ix = arg // (n_pos - 2) + 1, arg % (n_pos - 2) + 1
-    idx = np.arange(m)
+    idx, iy, ix = interior_peak(ncc)
     peak = ncc[idx, iy, ix]
-    sub_y = _gauss_peak(ncc[idx, iy - 1, ix], peak, ncc[idx, iy + 1, ix])
-    sub_x = _gauss_peak(ncc[idx, iy, ix - 1], peak, ncc[idx, iy, ix + 1])
+    sub_y = subpixel_offset(ncc[idx, iy - 1, ix], peak, ncc[idx, iy + 1, ix])
+    sub_x = subpixel_offset(ncc[idx, iy, ix - 1], peak, ncc[idx, iy, ix + 1])
     disp = np.stack([ix + sub_x - search, iy + sub_y - search], axis=1)
     return disp, np.clip(peak, 0.0, 1.0)
 
@@ -116,5 +99,5 @@ class BlockMatchTracker(Tracker):
             return xy + regularise(xy, disp, peak, s.smooth_px), peak
 
         tracks, score = chain_from_query(frames.shape[0], queries, step)
-        visible = in_image(tracks, frames.shape[1:])
+        visible = inside_image(tracks, frames.shape[1:])
         return TrackResult(tracks.astype(np.float32), visible, score.astype(np.float32), self.name)

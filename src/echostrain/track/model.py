@@ -26,31 +26,12 @@ no physical units: :mod:`echostrain.track.tasnet` crops, resizes and converts.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@dataclass(frozen=True)
-class TASNetConfig:
-    """Architecture hyper-parameters (stored with the weights)."""
-
-    feature_dim: int = 48
-    encoder_dim: int = 32
-    corr_levels: int = 3
-    corr_radius: int = 3
-    hidden_dim: int = 64
-    heads: int = 4
-    mlp_ratio: int = 2
-    blocks: int = 2
-    virtual_tracks: int = 8
-    iterations: int = 3
-    input_size: int = 256  # frames are resized to input_size × input_size
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+from echostrain.track.model_config import TASNetConfig
 
 
 class ResBlock(nn.Module):

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from echostrain.core.errors import ParameterError
-from echostrain.track.model import TASNetConfig
+from echostrain.track.model_config import TASNetConfig
 
 #: Fields that must be whole numbers ≥ 1.
 _POSITIVE_INTS = ("steps", "batch_size", "clip_frames", "n_points", "train_iterations",

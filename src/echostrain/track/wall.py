@@ -20,14 +20,12 @@ from echostrain.anatomy.myocardium import Myocardium, WallPoints, load_myocardiu
 from echostrain.anatomy.polyline import to_mm
 from echostrain.core.checks import clip_to_image
 from echostrain.core.errors import ParameterError
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT
 from echostrain.io.tracks import TrackSet
 from echostrain.io.video import EchoVideo
 from echostrain.strain import StrainResult, compute_strain
 from echostrain.strain.phases import next_ed_frame
 from echostrain.track.base import Tracker
-
-#: Wall points per segment and layer (6·m + 1 per layer).
-POINTS_PER_SEGMENT = 8
 
 
 def query_points(xy_px: np.ndarray, frame: int = 0) -> np.ndarray:

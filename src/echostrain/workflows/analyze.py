@@ -29,7 +29,8 @@ from echostrain.report.html import Html
 from echostrain.report.strain_plot import plot_strain_curves
 from echostrain.strain import average_gls, bullseye_pct
 from echostrain.track import check_track_input, load
-from echostrain.track.wall import POINTS_PER_SEGMENT, WallTracking, query_points, track_wall, wall_points
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT
+from echostrain.track.wall import WallTracking, query_points, track_wall, wall_points
 
 
 def unique_stem(path: Path, used: set[str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from echostrain.core.errors import ParameterError
 from echostrain.evaluate.real import evaluate_real

@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 
 from echostrain.anatomy.myocardium import WallPoints
 from echostrain.core.errors import OutputPathError, ParameterError
-from echostrain.data.dataset import split_files
+from echostrain.data.splits import split_files
 from echostrain.io import read_video, write_sequence
 from echostrain.io.atomic import atomic_path, write_text_atomic
 from echostrain.io.video import EchoVideo
@@ -62,29 +62,10 @@ from echostrain.sim.sequence import SequenceConfig, simulate_sequence
 from echostrain.track.base import Tracker
 from echostrain.track.wall import WallCycle, track_wall_cycle
 from echostrain.workflows.analyze import check_out_dir
+from echostrain.workflows.refine_settings import RefineSettings
 
 ROUND_COLUMNS = ("round", "clips_used", "clips_rejected", "sequences", "real_drift_mm", "real_fb_mm",
                  "decorrelation_mae", "test_mte_mm", "seconds")
-
-
-@dataclass(frozen=True)
-class RefineSettings:
-    """Sizes of the loop: rounds, sequences per clip, fine-tuning steps and learning rate, checks, seed."""
-
-    iterations: int = 3
-    per_clip: int = 2
-    steps_per_round: int = 300
-    batch_size: int = 2
-    lr: float = 2e-4
-    smooth_frames: int = 5
-    max_closure_mm: float = 4.0
-    seed: int = 0
-    test_sequences: int = 6
-
-    def __post_init__(self) -> None:
-        for name in ("iterations", "per_clip", "steps_per_round", "batch_size", "test_sequences"):
-            if int(getattr(self, name)) < 1:
-                raise ParameterError(f"`{name}` must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass
@@ -180,7 +161,8 @@ def _simulate_round(items: list[RealClip], cycles: list[WallCycle], k: int, seq_
 def _decorrelation_mae(files: list[Path]) -> float:
     """MAE of the new sequences' decorrelation curve against the shipped real profile."""
     from echostrain.realism.coherence import DEFAULT_PROFILE_PATH
-    from echostrain.realism.decorrelation import DecorrelationProfile, combine_profiles, curve_mae, measure_decorrelation
+    from echostrain.realism.decorrelation import measure_decorrelation
+    from echostrain.realism.profile import DecorrelationProfile, combine_profiles, curve_mae
 
     if not files:
         return math.nan

@@ -14,7 +14,8 @@ from echostrain.io import TrackSet, read_video, write_tracks
 from echostrain.io.overlay_files import write_overlay
 from echostrain.io.points import read_points_csv
 from echostrain.track import check_track_input, load
-from echostrain.track.wall import POINTS_PER_SEGMENT, query_points, wall_points
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT
+from echostrain.track.wall import query_points, wall_points
 
 
 @dataclass(frozen=True)

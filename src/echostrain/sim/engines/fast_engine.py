@@ -16,27 +16,12 @@ import math
 
 import numpy as np
 import torch
+from scipy import fft as sfft
 
 from echostrain.core.errors import ParameterError
 from echostrain.sim.calibration import PsfCalibration, bilinear, load_calibration
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers
-
-
-def _next_fast_len(n: int) -> int:
-    """Smallest 2^a·3^b·5^c ≥ n (fast FFT sizes)."""
-    best = 1 << (n - 1).bit_length()
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            p = p35
-            while p < n:
-                p *= 2
-            best = min(best, p)
-            p35 *= 3
-        p5 *= 5
-    return best
 
 
 class FastEngine:
@@ -111,7 +96,8 @@ class FastEngine:
     def _kernel_fft(self, index: int, rows: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor, int, int]:
         lo, hi = rows
         n_ext_r = (hi - lo) + 2 * self.kr
-        fr, fu = _next_fast_len(n_ext_r), _next_fast_len(self.ext_u)
+        # 5-smooth sizes (2^a·3^b·5^c): scipy's real=True rule, also fast for torch's complex FFT
+        fr, fu = sfft.next_fast_len(n_ext_r, real=True), sfft.next_fast_len(self.ext_u, real=True)
         kernel = np.zeros((fr, fu), dtype=np.complex64)
         k = self._resampled_kernel(index)
         kernel[: k.shape[0], : k.shape[1]] = k
