@@ -1,87 +1,50 @@
-"""LV geometry: myocardium contours, layers, segments and the AHA 18-segment table."""
+"""LV geometry: myocardium contours, layers, segments, the AHA 18-segment table and apical scenes.
 
-from echostrain.anatomy.myocardium import (
-    Myocardium,
-    WallPoints,
-    apex_fraction,
-    load_myocardium,
-    segment_aligned_points,
-    segment_boundaries,
-)
-from echostrain.anatomy.polyline import (
-    chord_lengths_mm,
-    cumulative_arc_mm,
-    polyline_length_mm,
-    resample_at_fractions,
-    resample_polyline,
-)
-from echostrain.anatomy.segments import (
-    AHA18_NAMES,
-    LAYER_ENDO,
-    LAYER_EPI,
-    LAYER_MID,
-    LAYER_NAMES,
-    LAYER_NONE,
-    N_SEGMENTS,
-    SEGMENT_NONE,
-    VIEW_TO_AHA18,
-    VIEW_WALLS,
-    VIEWS,
-    aha18_segment,
-    check_view,
-    segment_names,
-)
-from echostrain.anatomy.shapes import ellipsoidal_myocardium
+Names load their modules on first use.
+"""
 
-__all__ = [
-    "AHA18_NAMES",
-    "LAYER_ENDO",
-    "LAYER_EPI",
-    "LAYER_MID",
-    "LAYER_NAMES",
-    "LAYER_NONE",
-    "N_SEGMENTS",
-    "SEGMENT_NONE",
-    "VIEWS",
-    "VIEW_TO_AHA18",
-    "VIEW_WALLS",
-    "Myocardium",
-    "WallPoints",
-    "aha18_segment",
-    "apex_fraction",
-    "check_view",
-    "chord_lengths_mm",
-    "cumulative_arc_mm",
-    "ellipsoidal_myocardium",
-    "load_myocardium",
-    "polyline_length_mm",
-    "resample_at_fractions",
-    "resample_polyline",
-    "segment_aligned_points",
-    "segment_boundaries",
-    "segment_names",
-]
+from __future__ import annotations
 
-from echostrain.anatomy.echomap import EchogenicityMap, sector_grid, sector_margin_mm  # noqa: E402
-from echostrain.anatomy.scene import (  # noqa: E402
-    PARAMETER_RANGES,
-    ApicalScene,
-    SceneParameters,
-    build_scene,
-    lv_contours_mm,
-    sample_parameters,
-    sample_scene,
-)
+from echostrain.core.lazy import lazy_exports
 
-__all__ += [
-    "PARAMETER_RANGES",
-    "ApicalScene",
-    "EchogenicityMap",
-    "SceneParameters",
-    "build_scene",
-    "lv_contours_mm",
-    "sample_parameters",
-    "sample_scene",
-    "sector_grid",
-    "sector_margin_mm",
-]
+#: Public name → its module in this package.
+_EXPORTS = {
+    "Myocardium": "myocardium",
+    "WallPoints": "myocardium",
+    "apex_fraction": "myocardium",
+    "load_myocardium": "myocardium",
+    "segment_aligned_points": "myocardium",
+    "segment_boundaries": "myocardium",
+    "chord_lengths_mm": "polyline",
+    "cumulative_arc_mm": "polyline",
+    "polyline_length_mm": "polyline",
+    "resample_at_fractions": "polyline",
+    "resample_polyline": "polyline",
+    "AHA18_NAMES": "segments",
+    "LAYER_ENDO": "segments",
+    "LAYER_EPI": "segments",
+    "LAYER_MID": "segments",
+    "LAYER_NAMES": "segments",
+    "LAYER_NONE": "segments",
+    "N_SEGMENTS": "segments",
+    "SEGMENT_NONE": "segments",
+    "VIEW_TO_AHA18": "segments",
+    "VIEW_WALLS": "segments",
+    "VIEWS": "segments",
+    "aha18_segment": "segments",
+    "check_view": "segments",
+    "segment_names": "segments",
+    "ellipsoidal_myocardium": "shapes",
+    "EchogenicityMap": "echomap",
+    "sector_grid": "echomap",
+    "sector_margin_mm": "echomap",
+    "PARAMETER_RANGES": "scene",
+    "ApicalScene": "scene",
+    "SceneParameters": "scene",
+    "build_scene": "scene",
+    "lv_contours_mm": "scene",
+    "sample_parameters": "scene",
+    "sample_scene": "scene",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from echostrain.core.errors import ParameterError
 from echostrain.sim.probe import SectorScan
@@ -94,6 +93,8 @@ class ScanConverter:
         cols = np.concatenate([i0 * n_u + j0, (i0 + 1) * n_u + j0, i0 * n_u + j0 + 1, (i0 + 1) * n_u + j0 + 1])
         vals = np.concatenate([(1 - tr) * (1 - tu), tr * (1 - tu), (1 - tr) * tu, tr * tu])
         rows = np.tile(pix, 4)
+        import scipy.sparse as sp  # here, so that importing the settings stays light
+
         self._matrix = sp.csr_matrix(
             (vals.astype(np.float32), (rows, cols)), shape=(self.height * self.width, scan.n_samples * n_u)
         )
