@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from echostrain.anatomy.myocardium import Myocardium, load_myocardium
 from echostrain.anatomy.template import template_scene
@@ -72,6 +71,8 @@ def fit_cycle_motion(tracks_px: np.ndarray, layer: np.ndarray, segment: np.ndarr
     mm = px_to_scene_mm(cyc.reshape(-1, 2)).reshape(cyc.shape)
     win = min(smooth_frames if smooth_frames % 2 else smooth_frames + 1, (mm.shape[0] // 2) * 2 - 1)
     if win >= 3:
+        from scipy.signal import savgol_filter  # ~0.4 s to import: only when smoothing
+
         mm = savgol_filter(mm, win, 2, axis=0)
     endo, epi = mm[:, layer == LAYER_ENDO], mm[:, layer == LAYER_EPI]
     # along-wall smoothing (3-point) of the displacement, hinges kept

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from echostrain.core.errors import ParameterError
 
@@ -24,4 +23,6 @@ def smooth_tracks(tracks_px: np.ndarray, window_frames: int, polyorder: int = 2)
     w = min(w, t if t % 2 else t - 1)
     if w <= polyorder:
         return tr.copy()
+    from scipy.signal import savgol_filter  # scipy.signal takes ~0.4 s to import: only when smoothing
+
     return savgol_filter(tr, window_length=w, polyorder=polyorder, axis=0, mode="interp")
