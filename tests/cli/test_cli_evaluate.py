@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def run(*args):
@@ -84,4 +85,35 @@ def test_bad_input(tiny_data, tmp_path):
     one_line_error(run("evaluate", "--data", tiny_data, "--methods", "raft", "--out", out), "unknown tracking method")
     one_line_error(run("evaluate", "--data", tmp_path / "clip.npy", "--methods", "blockmatch", "--out", out), "sequence")
     one_line_error(run("evaluate", "--clips", empty, "--contours", empty, "--out", out), "no clips")
+    assert not out.exists()
+
+
+def test_real_cohort_contour_reference_and_beat_refusals(tiny_data, tmp_path):
+    from echostrain.data.sequences import load_sequence
+
+    clips, obs = tmp_path / "clips", tmp_path / "obs"
+    clips.mkdir()
+    obs.mkdir()
+    shutil.copy(tiny_data / "seq_00000.h5", clips / "p.h5")
+    s = load_sequence(tiny_data / "seq_00000.h5")
+    endo, epi = (s.tracks[:, s.track_layer == k] for k in (0, 2))
+    (obs / "p.json").write_text(json.dumps({"endo": endo[0].tolist(), "epi": epi[0].tolist(), "view": s.view}))
+    es_json = {"endo": endo[s.es_index].tolist(), "epi": epi[s.es_index].tolist(), "view": s.view, "frame": s.es_index}
+    (obs / "p_es.json").write_text(json.dumps(es_json))
+    out = tmp_path / "o"
+    proc = run("evaluate", "--clips", clips, "--contours", obs, "--methods", "blockmatch", "--out", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(out / "per_clip.csv") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert float(row["contour_gls_pct"]) == pytest.approx(float(s.gls_pct[s.es_index]), abs=0.05)
+    assert float(row["es_distance_mm"]) < 2.0 and (out / "gls_p.png").is_file()
+    shutil.rmtree(out)
+    # the clip cut just after ES holds no full beat
+    (clips / "p.h5").unlink()
+    np.savez(clips / "p.npz", frames=s.frames[: s.es_index + 2], fps=np.float64(s.fps), spacing_mm=np.array(s.spacing_mm))
+    one_line_error(run("evaluate", "--clips", clips, "--contours", obs, "--methods", "blockmatch", "--beats",
+                       "--out", out), "no full beat")
+    for frame, text in ((99, "outside the clip"), (0, "not after the ED frame")):
+        (obs / "p_es.json").write_text(json.dumps({**es_json, "frame": frame}))
+        one_line_error(run("evaluate", "--clips", clips, "--contours", obs, "--methods", "blockmatch", "--out", out), text)
     assert not out.exists()

@@ -78,14 +78,21 @@ def evaluate(
     contours: Annotated[list[Path] | None, typer.Option(help="Real-cohort mode: folder of ED contours named like the clips (repeat for a second observer).")] = None,
     reference: Annotated[Path | None, typer.Option(help="Real-cohort mode: reference CSV (clip,view,gls[,seg1…seg6][,observer]).")] = None,
     spacing_mm: Annotated[str | None, typer.Option(help="Real-cohort mode: pixel size dy,dx in mm for clips without one.")] = None,
+    beats: Annotated[bool, typer.Option(help="Real-cohort mode: per-beat GLS, segmental peak strain, drift and fwd–bwd error (beats found on the tracked wall).")] = False,
+    ed_frames: Annotated[Path | None, typer.Option(help="Real-cohort mode: CSV clip,ed_frames (e.g. '0 23 46') giving the beats of some clips.")] = None,
 ) -> None:
-    """Compare trackers: on synthetic sequences against true motion, or on real clips against reference strain."""
+    """Compare trackers: on synthetic sequences against true motion, or on real clips against reference strain.
+
+    Real clips with an ES contour next to the ED one (CLIP_es.json, its "frame" the ES frame)
+    are also scored against the drawn contours' GLS and ES endocardium.
+    """
     from echostrain.workflows.evaluate import evaluate_trackers
 
     with ProgressBar("evaluating") as bar:
         text = evaluate_trackers(out, methods=methods, data=data, clips_dir=clips, contour_dirs=contours,
                                  reference=reference, weights=weights, observers=observers,
-                                 spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), progress=bar.update)
+                                 spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), progress=bar.update,
+                                 beats=beats, ed_frames=ed_frames)
     print(text)
 
 

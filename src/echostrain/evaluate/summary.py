@@ -6,8 +6,7 @@ by pathology), ``summary.json``, ``bland_altman_gls.png``,
 ``scatter_gls.png``, ``error_vs_time.png``, ``segment_errors.png`` and
 ``report.html`` (self-contained).
 
-Real cohorts (:func:`write_real_evaluation`): ``per_clip.csv``,
-``summary.md``, ``summary.json`` and ``report.html``.
+Real cohorts: :mod:`echostrain.evaluate.real_report`.
 """
 
 from __future__ import annotations
@@ -247,35 +246,3 @@ def write_evaluation(results: Sequence[SequenceEvaluation], out_dir: str | Path,
                    [[v, m] + [_fmt(per[m], k, f) for _, k, f in SHORT] for v, per in summ[key].items() for m in methods if m in per])
     page.write(out / "report.html")
     return summ
-
-
-REAL_HEADLINE = [
-    ("clips", "n_clips", "{:d}"), ("GLS MAE (%)", "gls_mae_pct", "{:.2f}"), ("GLS bias (%)", "gls_bias_pct", "{:+.2f}"),
-    ("GLS LoA (%)", ("gls_loa_low_pct", "gls_loa_high_pct"), "{:+.2f} … {:+.2f}"), ("GLS r", "gls_r", "{:.3f}"),
-    ("seg. MAE (%)", "segment_mae_pct", "{:.2f}"), ("inter-observer GLS (%)", "interobserver_gls_pct", "{:.2f}"),
-    ("cycle drift (mm)", "cycle_drift_mm", "{:.2f}"), ("fwd–bwd (mm)", "fb_consistency_mm", "{:.2f}"),
-]
-REAL_CLIP_COLUMNS = ("clip", "view", "method", "gls_pct", "ref_gls_pct", "gls_observer2_pct", "cycle_drift_mm",
-                     "fb_consistency_mm")
-
-
-def write_real_evaluation(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> str:
-    """Write the real-cohort outputs (rows of :func:`~echostrain.evaluate.real.evaluate_real`); returns the markdown."""
-    from echostrain.evaluate.real import real_summary
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    write_rows_csv(out / "per_clip.csv", rows)
-    summ = real_summary(list(rows))
-    header = ["method"] + [h for h, _, _ in REAL_HEADLINE]
-    table_rows = [[m] + [_fmt(d, k, f) for _, k, f in REAL_HEADLINE] for m, d in summ.items()]
-    md = "# Evaluation on real clips\n\n" + _table(header, table_rows) + "\n"
-    write_text_atomic(out / "summary.md", md)
-    write_text_atomic(out / "summary.json", json.dumps(json_ready(summ), indent=2, allow_nan=False) + "\n")
-    page = Html("Evaluation on real clips", f"{len({r['clip'] for r in rows})} clips")
-    page.table(header, table_rows, element_id="summary")
-    page.heading("Per clip")
-    keys = [k for k in REAL_CLIP_COLUMNS if any(k in r for r in rows)]
-    page.table(keys, [[r.get(k, "") for k in keys] for r in rows])
-    page.write(out / "report.html")
-    return md

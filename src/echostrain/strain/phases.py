@@ -51,3 +51,69 @@ def next_ed_frame(gls_curve_pct: np.ndarray, es_frame: int) -> int:
     curve = np.asarray(gls_curve_pct, dtype=float)
     after = np.arange(es_frame + 1, curve.size)
     return int(after[np.argmax(curve[after])]) if after.size else curve.size - 1
+
+
+def beat_frames(
+    gls_curve_pct: np.ndarray, *, first_ed: int = 0, min_beat_frames: int = 4
+) -> list[tuple[int, int, int]]:
+    """Full beats of a multi-beat strain (or length) curve: ``(ED, ES, next ED)`` frames.
+
+    Systoles are the stretches where the curve (smoothed over 3 frames) lies
+    below half-way between its minimum and maximum after ``first_ed``; ES is
+    the lowest frame of each, the ED between two systoles the highest frame
+    between their ES frames, and the first ED ``first_ed`` (the frame the wall
+    was given on). A beat shorter than ``min_beat_frames`` is joined with the
+    next systole (a notch in the curve is not a beat). A beat is full when the
+    curve rises back above half-way after its ES, so a clip that stops in
+    systole keeps only the beats before. Returns ``[]`` when the curve does not
+    contract (range below 1 unit) or no beat is full.
+
+    Examples
+    --------
+    >>> t = np.arange(61)
+    >>> curve = -10 * np.sin(np.pi * (t % 20) / 20) ** 2
+    >>> beat_frames(curve)
+    [(0, 10, 20), (20, 30, 40), (40, 50, 60)]
+    """
+    curve = np.asarray(gls_curve_pct, dtype=float)
+    n = curve.size
+    if curve.ndim != 1 or n < 3 or not np.all(np.isfinite(curve)):
+        raise InvalidDataError("the strain curve must be a finite 1-D array of at least 3 frames")
+    if not 0 <= first_ed < n:
+        raise ParameterError(f"first ED frame {first_ed} is outside the curve (0…{n - 1})")
+    if int(min_beat_frames) < 2:
+        raise ParameterError(f"`min_beat_frames` must be at least 2, got {min_beat_frames}")
+    smooth = uniform_filter1d(curve, size=3, mode="nearest") if n >= 5 else curve
+    lo, hi = float(smooth[first_ed:].min()), float(smooth[first_ed:].max())
+    if hi - lo < 1.0:
+        return []
+    half = 0.5 * (lo + hi)
+    low = smooth < half
+    low[: first_ed + 1] = False
+    starts = np.flatnonzero(low & ~np.r_[False, low[:-1]])
+    ends = np.flatnonzero(low & ~np.r_[low[1:], False])  # last frame of each systolic stretch
+    systoles = [(int(s) + int(np.argmin(smooth[s:e + 1])), int(e)) for s, e in zip(starts, ends)]
+    beats: list[tuple[int, int, int]] = []
+    ed, k = int(first_ed), 0
+    while k < len(systoles):
+        es_k, end_k = systoles[k]
+        if es_k <= ed:  # lowest at the ED that closed the last beat: no contraction after it in this stretch
+            k += 1
+            continue
+        if end_k >= n - 1:  # the clip stops before the curve relaxes
+            break
+        stop = systoles[k + 1][0] if k + 1 < len(systoles) else n - 1
+        nxt = int(es_k + np.argmax(curve[es_k:stop + 1]))
+        if curve[nxt] < half:
+            break
+        if nxt - ed < min_beat_frames and k + 1 < len(systoles):
+            # a notch, not a beat: one systole from here to the next one's end, ES the lower of the two
+            later = systoles[k + 1]
+            systoles[k + 1] = (es_k if smooth[es_k] <= smooth[later[0]] else later[0], later[1])
+            k += 1
+            continue
+        if nxt - ed < min_beat_frames:
+            break
+        beats.append((ed, es_k, nxt))
+        ed, k = nxt, k + 1
+    return beats

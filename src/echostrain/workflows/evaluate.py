@@ -6,8 +6,9 @@ import os
 from collections.abc import Callable, Sequence
 
 from echostrain.core.errors import ParameterError
-from echostrain.evaluate.real import evaluate_real
-from echostrain.evaluate.summary import write_evaluation, write_real_evaluation
+from echostrain.evaluate.real import evaluate_real, read_ed_frames
+from echostrain.evaluate.real_report import write_real_evaluation
+from echostrain.evaluate.summary import write_evaluation
 from echostrain.evaluate.synthetic import evaluate_sequences, find_sequences
 from echostrain.track import METHODS
 from echostrain.workflows.analyze import check_out_dir
@@ -37,23 +38,29 @@ def evaluate_trackers(
     observers: bool = True,
     spacing_mm: tuple[float, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    beats: bool = False,
+    ed_frames: str | os.PathLike[str] | None = None,
 ) -> str:
     """Evaluate ``methods`` and write the tables, plots and report into ``out_dir``; returns summary.md's text.
 
     Give either ``data`` (simulated sequences: folders or .h5 files) or
     ``clips_dir`` with ``contour_dirs`` (and optionally ``reference``) for a
-    real cohort (see :mod:`echostrain.evaluate.real`). Everything is read and
-    checked before any tracking.
+    real cohort (see :mod:`echostrain.evaluate.real`); there ``beats`` adds the
+    per-beat figures and ``ed_frames`` (a CSV ``clip,ed_frames``) gives the beats
+    of some clips. Everything is read and checked before any tracking.
     """
     names = parse_methods(methods)
     if (data is None) == (clips_dir is None):
         raise ParameterError("give either `data` (simulated sequences) or `clips_dir` with `contour_dirs` (real cohort)")
+    if clips_dir is None and (beats or ed_frames is not None):
+        raise ParameterError("`beats` and `ed_frames` are for the real-cohort mode (`clips_dir`)")
     out = check_out_dir(out_dir)
     if clips_dir is not None:
         if not contour_dirs:
             raise ParameterError("the real-cohort mode needs `contour_dirs` (a folder of ED contours, one per clip)")
+        given = read_ed_frames(ed_frames) if ed_frames is not None else None
         rows = evaluate_real(clips_dir, contour_dirs, reference, names, spacing_mm=spacing_mm, weights=weights,
-                             progress=progress)
+                             progress=progress, beats=beats, ed_frames=given)
         return write_real_evaluation(rows, out)
     files = find_sequences(data)
     results = evaluate_sequences(files, names, weights=weights, progress=progress, observers=observers)
