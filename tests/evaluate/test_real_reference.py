@@ -100,3 +100,14 @@ def test_distance_to_a_polyline_is_exact():
     line = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]])
     pts = np.array([[5.0, -3.0], [13.0, 5.0], [10.0, 12.0], [10.0, 0.0]])
     np.testing.assert_allclose(distance_to_polyline_mm(pts, line, (0.5, 0.5)), [1.5, 1.5, 1.0, 0.0])
+
+
+def test_trackers_of_your_own_sit_next_to_the_named_methods(tmp_path, monkeypatch):
+    clips, contours, truth, wall, es = _cohort(tmp_path, 1, monkeypatch)
+    rows = real.evaluate_real(clips, [contours], None, ["exact"], trackers={"mine": ExactTracker(truth)})
+    assert [r["method"] for r in rows] == ["exact", "mine"]
+    assert rows[1]["tracked_gls_at_es_pct"] == pytest.approx(rows[0]["tracked_gls_at_es_pct"])
+    with pytest.raises(ParameterError, match="both in `methods` and in `trackers`"):
+        real.evaluate_real(clips, [contours], None, ["exact"], trackers={"exact": ExactTracker(truth)})
+    with pytest.raises(ParameterError, match="no tracker"):
+        real.evaluate_real(clips, [contours], None, [])

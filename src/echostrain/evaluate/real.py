@@ -57,6 +57,7 @@ from echostrain.evaluate.contour_reference import (
 from echostrain.evaluate.metrics import agreement
 from echostrain.io import read_video
 from echostrain.track import load
+from echostrain.track.base import Tracker
 from echostrain.track.beats import beat_spread, check_ed_frames, track_beats
 from echostrain.track.wall import WallTracking, track_wall, track_wall_cycle
 
@@ -155,11 +156,14 @@ def evaluate_real(
     *,
     beats: bool = False,
     ed_frames: Mapping[str, Sequence[int]] | None = None,
+    trackers: Mapping[str, Tracker] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per clip × method (see the module docstring). Everything is read and checked first.
 
     ``beats`` asks for the per-beat figures of every clip; ``ed_frames`` (clip stem →
-    ED frames) gives the beats of some clips instead of finding them.
+    ED frames) gives the beats of some clips instead of finding them. ``trackers``
+    (name → :class:`~echostrain.track.base.Tracker`) adds trackers of your own next
+    to the ``methods`` loaded by name.
     """
     if not contour_dirs or len(contour_dirs) > 2:
         raise ParameterError("give one `contour_dirs` folder (or two, one per observer)")
@@ -186,7 +190,13 @@ def evaluate_real(
     for clip, video, *_ in items:
         if clip.stem in (ed_frames or {}):
             check_ed_frames(ed_frames[clip.stem], video.n_frames)
-    trackers = {m: load(m, weights=weights if m == "tasnet" else None) for m in methods}
+    extra = dict(trackers or {})
+    clash = sorted(set(extra) & set(methods))
+    if clash:
+        raise ParameterError(f"tracker name(s) {', '.join(clash)} given both in `methods` and in `trackers`")
+    trackers = {**{m: load(m, weights=weights if m == "tasnet" else None) for m in methods}, **extra}
+    if not trackers:
+        raise ParameterError("no tracker to evaluate; give `methods` (or `trackers`)")
     rows = []
     for i, (clip, video, myos, es, r) in enumerate(items):
         given = (ed_frames or {}).get(clip.stem)
