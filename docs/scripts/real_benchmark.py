@@ -1,7 +1,8 @@
 """The real-clip yardstick: our trackers (and, locally, MyoTracker) on the shared clips against drawn contours.
 
 1. Copies the two apical LV clips of ../shared/realdata into a work folder as NPZ
-   with their pixel spacing (as docs/scripts/real_cohort.py) — outside the project.
+   with their pixel spacing and acquisition frame rate (``CLIPS`` of
+   docs/scripts/real_cohort.py: A4C 55 frames/s, not the file's 20) — outside the project.
 2. Runs the real-cohort evaluation with both observers' ED and ES contours
    (docs/results/real_contours) and the ED frames of ed_frames.csv there, for
    tasnet, blockmatch and opticalflow, and MyoTracker when ``--myotracker PATH``
@@ -67,9 +68,9 @@ def main() -> None:
     args = parser.parse_args()
     clips = args.work / "clips"
     clips.mkdir(parents=True, exist_ok=True)
-    for stem, (name, spacing) in CLIPS.items():
+    for stem, (name, spacing, fps) in CLIPS.items():
         v = read_video(args.realdata / name)
-        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(v.fps),
+        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
                  spacing_mm=np.array(spacing))
     contours = ROOT / "docs" / "results" / "real_contours"
     extra = {}

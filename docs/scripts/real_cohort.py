@@ -1,6 +1,7 @@
 """The real-cohort evaluation on the clips of ../shared/realdata (issue: evaluation harness).
 
-1. Copies each apical LV clip into a work folder as NPZ with its pixel spacing
+1. Copies each apical LV clip into a work folder as NPZ with its pixel spacing and
+   acquisition frame rate (``CLIPS``; the A4C file's 20 frames/s is a playback rate)
    (A4C: 0.2 mm/px, from a 150 mm fan over 768 rows; ALAX: 0.229 mm/px, from
    the 5 and 10 cm depth ticks burned into the image) — outside the project.
 2. Makes the reference CSV with the ``blockmatch`` tracker standing in for
@@ -25,7 +26,12 @@ import numpy as np
 from echostrain.io import read_video
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIPS = {"echotracker_a4c": ("echotracker_a4c.mp4", (0.2, 0.2)), "echotracker_alax": ("echotracker_alax.mp4", (0.229, 0.229))}
+#: stem → (file, pixel spacing (dy, dx) mm, acquisition frame rate in frames/s). The A4C file says 20 frames/s,
+#: a playback rate: its systole spans 21 frames and its cycle 43, which at 20 frames/s would be 1.05 s and 2.2 s
+#: (27 beats/min); at 55 frames/s they are 0.38 s and 0.78 s (77 beats/min). 55 is our estimate (50–60 fits).
+#: The ALAX file's 25 frames/s gives a 24-frame cycle of 0.96 s (63 beats/min) and is kept.
+CLIPS = {"echotracker_a4c": ("echotracker_a4c.mp4", (0.2, 0.2), 55.0),
+         "echotracker_alax": ("echotracker_alax.mp4", (0.229, 0.229), 25.0)}
 
 
 def main() -> None:
@@ -37,9 +43,9 @@ def main() -> None:
     clips.mkdir(parents=True, exist_ok=True)
     contours = ROOT / "docs" / "results" / "real_contours"
     rows = ["clip,view,gls,seg1,seg2,seg3,seg4,seg5,seg6,observer"]
-    for stem, (name, spacing) in CLIPS.items():
+    for stem, (name, spacing, fps) in CLIPS.items():
         v = read_video(args.realdata / name)
-        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(v.fps),
+        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
                  spacing_mm=np.array(spacing))
         rep = args.work / f"ref_{stem}"
         subprocess.run([sys.executable, "-m", "echostrain", "analyze", str(clips / f"{stem}.npz"), "--contour",
