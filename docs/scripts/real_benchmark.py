@@ -7,9 +7,13 @@
    (docs/results/real_contours) and the ED frames of ed_frames.csv there, for
    tasnet, blockmatch and opticalflow, and MyoTracker when ``--myotracker PATH``
    points to its published weights (never copied into the project).
-3. Writes per_clip.csv, per_beat.csv, summary.md/json, one GLS plot per clip,
-   report.html and benchmark.md (one row per clip and method) to
-   docs/results/real_benchmark/.
+3. Warps each clip's ED frame by known LV motion (``echostrain simulate --warp``,
+   observer 1's ED contour; ``WARPS``: a normal motion without noise and a
+   regional one with noise) into the work folder and scores every method on
+   them against the exact truth (MTE in mm, GLS and segmental error).
+4. Writes per_clip.csv, per_beat.csv, warp_set.csv, summary.md/json, one GLS
+   plot per clip, report.html and benchmark.md (one row per clip and method,
+   real clips and warps) to docs/results/real_benchmark/.
 
 Usage: python docs/scripts/real_benchmark.py [--myotracker ../shared/baselines/myotracker_scripted.pt]
        [--realdata ../shared/realdata] [--work /tmp/echostrain_real] [--out docs/results/real_benchmark]
@@ -27,7 +31,13 @@ from real_cohort import CLIPS
 
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.real_report import write_real_evaluation
+from echostrain.evaluate.synthetic import evaluate_sequence
+from echostrain.evaluate.summary import write_rows_csv
 from echostrain.io import read_video, write_text_atomic
+from echostrain.io.contours import read_myocardium_contours
+from echostrain.sim.sequence_file import warp_to_file
+from echostrain.sim.warp import WarpConfig
+from echostrain.track import load
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("tasnet", "blockmatch", "opticalflow")
@@ -43,6 +53,49 @@ COLUMNS = [
     ("beat drift (mm)", "beat_drift_mm", "{:.2f}"),
     ("beat fwd–bwd (mm)", "beat_fb_mm", "{:.2f}"),
 ]
+#: Warps of each clip: (seed, pathology, noise SD in grey levels).
+WARPS = ((1, "normal", 0.0), (2, "regional", 8.0))
+WARP_COLUMNS = [
+    ("clip", "clip", "{}"), ("method", "method", "{}"), ("warps", "n_warps", "{}"),
+    ("MTE (mm)", "mte_mm", "{:.2f}"), ("MTE max of warps (mm)", "mte_max_mm", "{:.2f}"),
+    ("|GLS error| (%)", "abs_gls_error_pct", "{:.2f}"), ("segment MAE (%)", "segment_mae_pct", "{:.2f}"),
+]
+
+
+def warp_set(clips: Path, contours: Path, work: Path, trackers: dict) -> list[dict]:
+    """Every method on the warps of every clip (made once, kept in ``work/warps``): one row per warp and method."""
+    rows = []
+    for stem in CLIPS:
+        contour = contours / "observer1" / f"{stem}.json"
+        view = read_myocardium_contours(contour)["view"]
+        for seed, pathology, noise in WARPS:
+            out = work / "warps" / f"{stem}_seed{seed}_{pathology}_noise{noise:g}.h5"
+            if not out.exists():
+                out.parent.mkdir(parents=True, exist_ok=True)
+                warp_to_file(out, clips / f"{stem}.npz", contour,
+                             WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
+            for ev in evaluate_sequence(out, trackers, observers=False):
+                r = ev.row
+                rows.append({"clip": stem, "warp": out.name, "seed": seed, "pathology": pathology, "noise_sd": noise,
+                             "method": r["method"], "n_frames": r["n_frames"], "mte_mm": r["mte_mm"],
+                             "epe_mm": r["epe_mm"], "gls_true_pct": r["gls_true_pct"], "gls_est_pct": r["gls_est_pct"],
+                             "gls_error_pct": r["gls_error_pct"], "segment_mae_pct": r["segment_mae_pct"],
+                             "seconds": r["seconds"]})
+    return rows
+
+
+def warp_summary(rows: list[dict]) -> list[dict]:
+    """Per clip and method: mean MTE, worst warp's MTE, mean |GLS error| and segment MAE over the warps."""
+    out = []
+    for clip in dict.fromkeys(r["clip"] for r in rows):
+        for method in dict.fromkeys(r["method"] for r in rows):
+            sel = [r for r in rows if r["clip"] == clip and r["method"] == method]
+            out.append({"clip": clip, "method": method, "n_warps": len(sel),
+                        "mte_mm": float(np.mean([r["mte_mm"] for r in sel])),
+                        "mte_max_mm": float(np.max([r["mte_mm"] for r in sel])),
+                        "abs_gls_error_pct": float(np.mean([abs(r["gls_error_pct"]) for r in sel])),
+                        "segment_mae_pct": float(np.mean([r["segment_mae_pct"] for r in sel]))})
+    return out
 
 
 def _cell(row: dict, key, fmt: str) -> str:
@@ -52,10 +105,10 @@ def _cell(row: dict, key, fmt: str) -> str:
     return fmt.format(*vals)
 
 
-def benchmark_table(rows: list[dict]) -> str:
+def benchmark_table(rows: list[dict], columns: list = COLUMNS) -> str:
     """One markdown row per clip and method."""
-    lines = ["| " + " | ".join(h for h, _, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_cell(r, k, f) for _, k, f in COLUMNS) + " |" for r in rows]
+    lines = ["| " + " | ".join(h for h, _, _ in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(r, k, f) for _, k, f in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -81,18 +134,32 @@ def main() -> None:
     rows = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, METHODS,
                          beats=True, ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers=extra)
     write_real_evaluation(rows, args.out)
+    trackers = {m: load(m) for m in METHODS} | extra
+    warp_rows = warp_set(clips, contours, args.work, trackers)
+    write_rows_csv(args.out / "warp_set.csv", warp_rows)
+    warps = warp_summary(warp_rows)
     table = benchmark_table(rows)
+    warp_table = benchmark_table(warps, WARP_COLUMNS)
+    warp_note = ("Warps: each clip's ED frame deformed by a known LV motion (echostrain simulate --warp, observer 1's "
+                 "ED contour; seeds " + ", ".join(f"{s} {p} noise {n:g}" for s, p, n in WARPS) + "), every method "
+                 "started on the true ED points; MTE over all wall points and frames, GLS at the true ES frame. "
+                 "Frozen texture: no speckle decorrelation (see docs/evaluation.md).")
     note = ("Contour GLS: the drawn endocardium's length change ED → ES (two observers). Tracked: each method "
             "started on observer 1's ED contour; its endocardial GLS at the drawn ES frame, and the mean distance "
             "of its endocardial points there to the drawn ES endocardium. Beats: the ED frames of "
             "docs/results/real_contours/ed_frames.csv; GLS per beat from that beat's ED.")
-    write_text_atomic(args.out / "benchmark.md", "# Real-clip yardstick\n\n" + note + "\n\n" + table)
+    write_text_atomic(args.out / "benchmark.md", "# Real-clip yardstick\n\n" + note + "\n\n" + table
+                      + "\n## Real-texture warps\n\n" + warp_note + "\n\n" + warp_table)
     print(table)
+    print(warp_table)
     heads = []
     for r in rows:
         tag = f"{r['clip'].replace('echotracker_', '')}_{r['method']}"
         heads.append(f"{tag}_gls_vs_contour={r.get('tracked_minus_contour_gls_pct', math.nan):+.2f}")
         heads.append(f"{tag}_es_mm={r.get('es_distance_mm', math.nan):.2f}")
+    for r in warps:
+        tag = f"warp_{r['clip'].replace('echotracker_', '')}_{r['method']}"
+        heads.append(f"{tag}_mte_mm={r['mte_mm']:.3f}")
     print(" ".join(heads))
 
 

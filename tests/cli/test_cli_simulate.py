@@ -82,3 +82,42 @@ def test_simulate_bad_input_writes_nothing(tmp_path):
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and text in lines[0] and "Traceback" not in proc.stderr, proc.stderr
     assert list(tmp_path.glob("*.h5")) == [] and not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_simulate_warp_writes_a_sequence_with_truth_and_refuses_bad_input(tmp_path):
+    import json
+
+    from scipy.ndimage import gaussian_filter
+
+    from echostrain.anatomy.shapes import ellipsoidal_myocardium
+    from echostrain.data import load_sequence
+
+    myo = ellipsoidal_myocardium(view="a4c", spacing_mm=(0.3, 0.3))
+    contour = tmp_path / "ed.json"
+    contour.write_text(json.dumps({"endo": myo.endo_xy_px.tolist(), "epi": myo.epi_xy_px.tolist()}))
+    texture = gaussian_filter(np.random.default_rng(1).normal(size=(400, 270)), 1.5)
+    frames = np.repeat((128 + 90 * texture / np.abs(texture).max()).astype(np.uint8)[None], 2, axis=0)
+    clip = tmp_path / "clip.npz"
+    np.savez(clip, frames=frames, spacing_mm=np.array([0.3, 0.3]), fps=np.float64(50.0))
+    out = tmp_path / "warp.h5"
+    proc = run("simulate", "--warp", clip, "--contour", contour, "--frames", 20, "--seed", 2, "--noise", 3, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    data = load_sequence(out)
+    assert data.engine == "warp" and data.frames.shape == (20, 400, 270) and (data.track_layer >= 0).any()
+    assert data.gls_pct[data.es_index] < -5.0
+
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"endo": (myo.endo_xy_px + [0, 100]).tolist(), "epi": myo.epi_xy_px.tolist()}))
+    bad = tmp_path / "bad.h5"
+    cases = [
+        (("--warp", clip, "--contour", outside), "outside the image"),
+        (("--warp", clip), "--warp needs --contour"),
+        (("--warp", clip, "--contour", contour, "--noise", "-2"), "--noise"),
+        (("--warp", clip, "--contour", contour, "--template", clip), "not both"),
+        (("--warp", clip, "--contour", contour, "--template-frame", "5"), "outside the clip"),
+    ]
+    for extra, text in cases:
+        proc = run("simulate", "--out", bad, "--frames", 20, *extra)
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert proc.returncode == 2 and len(lines) == 1 and text in lines[0], (extra, proc.stderr)
+        assert not bad.exists() and "Traceback" not in proc.stderr

@@ -42,7 +42,7 @@ class TemplateParameters:
         return asdict(self)
 
 
-def _fan_apex_px(mask: np.ndarray) -> tuple[float, float]:
+def fan_apex_px(mask: np.ndarray) -> tuple[float, float]:
     """(x, y) pixel of the fan's apex: the centre of the mask's top row."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
@@ -69,7 +69,7 @@ def template_scene(
     h, w = image.shape
     contours = read_myocardium_contours(contour, image_shape_hw=(h, w))
     mask = sector_mask(clip.frames)
-    apex_x, apex_y = _fan_apex_px(mask)
+    apex_x, apex_y = fan_apex_px(mask)
     estimated = clip.spacing_mm is None
     if estimated:
         rows = np.flatnonzero(mask.any(axis=1))

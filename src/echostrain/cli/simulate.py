@@ -55,7 +55,7 @@ def simulate_frame(
     )
 
 
-@handles_errors
+@handles_errors(flags={"frame": "--template-frame", "noise_sd": "--noise", "spacing_mm": "--template-spacing-mm"})
 def simulate(
     out: Annotated[Path, typer.Option(help="Output sequence file (.h5).")],
     view: Annotated[str, typer.Option(help="Apical view: a2c, a3c or a4c.")] = default(SequenceConfig, "view"),
@@ -70,11 +70,21 @@ def simulate(
     template_frame: Annotated[int, typer.Option(help="Frame of the template used (its ED).")] = 0,
     device: Annotated[str, typer.Option(help="Torch device of the fast engine (cpu, cuda).")] = "cpu",
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
+    warp: Annotated[Path | None, typer.Option(help="A real clip whose ED frame (--template-frame) is deformed by the known motion instead of simulated; needs --contour.")] = None,
+    noise: Annotated[float, typer.Option(help="With --warp: SD of Gaussian noise added to every frame (grey levels 0–255).")] = 0.0,
 ) -> None:
-    """Simulate an apical echo sequence with known LV motion and write a sequence file."""
+    """Simulate an apical echo sequence with known LV motion and write a sequence file.
+
+    With --warp CLIP --contour ED.json the clip's ED frame itself is deformed by
+    the motion (real scanner texture, frozen: no speckle decorrelation).
+    """
     from echostrain.sim.sequence_file import simulate_to_file
 
     check_output(out, "--out", suffixes=HDF5_SUFFIXES, what="an .h5")
+    if warp is not None:
+        _warp(out, warp, contour, template, view=view, seed=seed, frames=frames, pathology=pathology, noise=noise,
+              spacing=template_spacing_mm, frame=template_frame)
+        return
     config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell,
                             device=device, coherence=coherence_option(decorrelation))
     with ProgressBar("simulating", transient=True) as bar:
@@ -86,6 +96,28 @@ def simulate(
         f"{data.view} seed {seed}: {data.frames.shape[0]} frames {data.frames.shape[2]}×{data.frames.shape[1]} px "
         f"at {data.fps:.1f} frames/s, {m['pathology']}, GLS {data.gls_pct[data.es_index]:.2f} % "
         f"(target {m['gls_target_pct']:.2f} %), ES frame {data.es_index} → {out}"
+    )
+
+
+def _warp(out: Path, clip: Path, contour: Path | None, template: Path | None, *, view: str, seed: int,
+          frames: int | None, pathology: str | None, noise: float, spacing: str | None, frame: int) -> None:
+    """``simulate --warp``: parse, warp, report."""
+    from echostrain.core.errors import ParameterError
+    from echostrain.sim.sequence_file import warp_to_file
+    from echostrain.sim.warp import WarpConfig
+
+    if template is not None:
+        raise ParameterError("give either --warp (deform a real frame) or --template (simulate on it), not both")
+    if contour is None:
+        raise ParameterError("--warp needs --contour, the ED myocardium (endo and epi) drawn on the clip's frame")
+    config = WarpConfig(view=view, frame=frame, n_frames=frames, pathology=pathology, noise_sd=noise)
+    with ProgressBar("warping", transient=True) as bar:
+        data = warp_to_file(out, clip, contour, config, seed, spacing_mm=parse_pair(spacing, "--template-spacing-mm"),
+                            progress=bar.update)
+    m = data.parameters["motion"]
+    console.print(
+        f"warp of {clip.name} frame {frame}, seed {seed}: {data.frames.shape[0]} frames at {data.fps:.1f} frames/s, "
+        f"{m['pathology']}, true GLS {data.gls_pct[data.es_index]:.2f} % at ES frame {data.es_index} → {out}"
     )
 
 

@@ -211,7 +211,7 @@ ATTRIBUTES: tuple[AttributeSpec, ...] = (
     AttributeSpec("version", "str", "text", "version",
                   description="echostrain version that wrote the file"),
     AttributeSpec("engine", "str", "text", "engine",
-                  description="ultrasound engine that made the frames"),
+                  description="what made the frames: `fast`, `simus`, or `warp` (a real frame deformed)"),
     AttributeSpec("seed", "uint64", "seed", "seed",
                   description="seed the sequence was simulated from"),
     AttributeSpec("view", "str", "choice", "view", choices=VIEWS, description="apical view"),

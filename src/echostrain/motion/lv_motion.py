@@ -222,8 +222,12 @@ def sample_motion(
     pathology: str | None = None,
     points_per_segment: int = 8,
     max_tries: int = 100,
+    extent_mm: tuple[float, float, float, float] | None = None,
 ) -> tuple[MotionParameters, LVMotion]:
     """Draw motion parameters (see :mod:`echostrain.motion.parameters`) and build the motion.
+
+    ``extent_mm`` (x0, x1, z0, z1) is the region of the field outside the wall
+    (default: :class:`LVMotion`'s, a 220 × 180 mm sector).
 
     The target GLS is redrawn until the mitral annulus descends 8–18 mm and
     every segment's peak strain is plausible (−35 … +15 %).
@@ -255,7 +259,8 @@ def sample_motion(
             jitter_mm=jitter,
             jitter_phase_rad=phases,  # type: ignore[arg-type]
         )
-        motion = LVMotion(myocardium_mm, params, points_per_segment)
+        options = {} if extent_mm is None else {"extent_mm": extent_mm}
+        motion = LVMotion(myocardium_mm, params, points_per_segment, **options)
         if lo <= motion.annulus_descent_mm() <= hi:
             return params, motion
     raise ParameterError(

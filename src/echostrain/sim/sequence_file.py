@@ -1,4 +1,4 @@
-"""``echostrain simulate``: one sequence simulated (optionally on a real clip's frame) and written to a file."""
+"""``echostrain simulate``: one sequence simulated (optionally on a real clip's frame), or a real frame warped, written to a file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from echostrain.core.errors import ParameterError
 from echostrain.io import read_video
 from echostrain.io.sequence import SequenceData, write_sequence
 from echostrain.sim.sequence import SequenceConfig, simulate_sequence
+from echostrain.sim.warp import WarpConfig, warp_clip
 
 
 def simulate_to_file(
@@ -37,5 +38,22 @@ def simulate_to_file(
         scene = template_scene(clip, Path(contour), view=config.view, frame=template_frame,
                                depth_mm=config.scan.depth_m * 1e3, sector_deg=config.scan.sector_deg)
     data = simulate_sequence(config, seed, scene=scene, progress=progress)
+    write_sequence(out, data)
+    return data
+
+
+def warp_to_file(
+    out: str | os.PathLike[str],
+    clip_path: str | os.PathLike[str],
+    contour: str | os.PathLike[str],
+    config: WarpConfig,
+    seed: int,
+    *,
+    spacing_mm: tuple[float, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SequenceData:
+    """Warp frame ``config.frame`` of a real clip by a known LV motion (:func:`warp_clip`) and write it to ``out``."""
+    clip = read_video(clip_path, spacing_mm=spacing_mm)
+    data = warp_clip(clip, contour, config, seed, progress=progress)
     write_sequence(out, data)
     return data
