@@ -62,6 +62,13 @@ WARP_COLUMNS = [
 ]
 
 
+def warp_row(row: dict) -> dict:
+    """The figures kept of one warp and method (a row of ``evaluate_sequence``)."""
+    keys = ("method", "n_frames", "mte_mm", "epe_mm", "gls_true_pct", "gls_est_pct", "gls_error_pct",
+            "segment_mae_pct", "seconds")
+    return {k: row[k] for k in keys}
+
+
 def warp_set(clips: Path, contours: Path, work: Path, trackers: dict) -> list[dict]:
     """Every method on the warps of every clip (made once, kept in ``work/warps``): one row per warp and method."""
     rows = []
@@ -75,12 +82,8 @@ def warp_set(clips: Path, contours: Path, work: Path, trackers: dict) -> list[di
                 warp_to_file(out, clips / f"{stem}.npz", contour,
                              WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
             for ev in evaluate_sequence(out, trackers, observers=False):
-                r = ev.row
-                rows.append({"clip": stem, "warp": out.name, "seed": seed, "pathology": pathology, "noise_sd": noise,
-                             "method": r["method"], "n_frames": r["n_frames"], "mte_mm": r["mte_mm"],
-                             "epe_mm": r["epe_mm"], "gls_true_pct": r["gls_true_pct"], "gls_est_pct": r["gls_est_pct"],
-                             "gls_error_pct": r["gls_error_pct"], "segment_mae_pct": r["segment_mae_pct"],
-                             "seconds": r["seconds"]})
+                rows.append({"clip": stem, "warp": out.name, "seed": seed, "pathology": pathology, "noise_sd": noise}
+                            | warp_row(ev.row))
     return rows
 
 
@@ -115,6 +118,8 @@ def benchmark_table(rows: list[dict], columns: list = COLUMNS) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--myotracker", type=Path, default=None, help="MyoTracker's TorchScript weights (local only)")
+    parser.add_argument("--tasnet-weights", type=Path, default=None,
+                        help="TAS-Net weights to measure instead of the shipped ones")
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "real_benchmark")
@@ -126,15 +131,14 @@ def main() -> None:
         np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
                  spacing_mm=np.array(spacing))
     contours = ROOT / "docs" / "results" / "real_contours"
-    extra = {}
+    trackers = {m: load(m, weights=args.tasnet_weights if m == "tasnet" else None) for m in METHODS}
     if args.myotracker is not None:
         from myotracker_baseline import MyoTrackerBaseline
 
-        extra["myotracker"] = MyoTrackerBaseline(args.myotracker)
-    rows = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, METHODS,
-                         beats=True, ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers=extra)
+        trackers["myotracker"] = MyoTrackerBaseline(args.myotracker)
+    rows = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, (),
+                         beats=True, ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers=trackers)
     write_real_evaluation(rows, args.out)
-    trackers = {m: load(m) for m in METHODS} | extra
     warp_rows = warp_set(clips, contours, args.work, trackers)
     write_rows_csv(args.out / "warp_set.csv", warp_rows)
     warps = warp_summary(warp_rows)

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from real_benchmark import warp_row
 from scipy.ndimage import gaussian_filter1d
 
 from echostrain.evaluate.summary import write_rows_csv
@@ -69,9 +71,12 @@ def sim_frame_warp(base: Path, seed: int, pathology: str, noise: float, out: Pat
     return out
 
 
-def wall_only_real_warp(clip_npz: Path, contour: Path, seed: int, pathology: str, noise: float, out: Path) -> Path:
-    """A warp of a real clip's ED frame with everything outside its drawn myocardium (dilated 1 mm) set dark
-    (the 5th percentile of the sector): the real wall's texture without the structures around it."""
+def edited_real_warp(clip_npz: Path, contour: Path, edit: Callable, label: str, seed: int, pathology: str,
+                     noise: float, out: Path) -> Path:
+    """A warp of a real clip's ED frame after ``edit(frame, fan, wall)`` changed it (written once to ``out``).
+
+    ``frame`` is the ED frame in [0, 1], ``fan`` its sector mask, ``wall`` the drawn myocardium dilated by 1 mm.
+    """
     if out.exists():
         return out
     from scipy.ndimage import binary_dilation
@@ -86,35 +91,34 @@ def wall_only_real_warp(clip_npz: Path, contour: Path, seed: int, pathology: str
     wall = myocardium_mask(c["endo"], c["epi"], clip.frames.shape[1:])
     wall = binary_dilation(wall, iterations=max(1, round(1.0 / clip.spacing_mm[0])))
     frames = clip.frames.copy()
-    fan = sector_mask(clip.frames)
-    frames[0][fan & ~wall] = np.percentile(frames[0][fan], 5)
-    masked = EchoVideo(frames, spacing_mm=clip.spacing_mm, fps=clip.fps, source=f"{clip.source} (wall only)")
-    write_sequence(out, warp_clip(masked, contour, WarpConfig(view=c["view"], pathology=pathology, noise_sd=noise), seed))
+    frames[0] = edit(frames[0], sector_mask(clip.frames), wall)
+    edited = EchoVideo(frames, spacing_mm=clip.spacing_mm, fps=clip.fps, source=f"{clip.source} ({label})")
+    write_sequence(out, warp_clip(edited, contour, WarpConfig(view=c["view"], pathology=pathology, noise_sd=noise), seed))
     return out
 
 
-def matched_real_warp(clip_npz: Path, contour: Path, reference: Path, seed: int, pathology: str, noise: float,
-                      out: Path) -> Path:
-    """A warp of a real clip's ED frame whose grey levels are mapped (quantile matching, inside the sector) to
-    those of the ED frame of simulated sequence ``reference``: same anatomy and texture, the simulator's histogram."""
-    if out.exists():
-        return out
-    from echostrain.io import read_video
-    from echostrain.io.contours import read_myocardium_contours
+def wall_only(frame: np.ndarray, fan: np.ndarray, wall: np.ndarray) -> np.ndarray:
+    """Everything outside the wall set dark (the 5th percentile of the sector): the wall without its surroundings."""
+    out = frame.copy()
+    out[fan & ~wall] = np.percentile(frame[fan], 5)
+    return out
+
+
+def grey_levels_of(reference: Path) -> Callable:
+    """An edit that maps the sector's grey levels (quantile matching) to those of the ED frame of ``reference``."""
     from echostrain.io.sector import sector_mask
 
-    clip = read_video(clip_npz)
     ref = read_sequence(reference).frames
     ref_values = np.sort(ref[0][sector_mask(ref)].astype(np.float64) / 255.0)
-    frames = clip.frames.copy()
-    fan = sector_mask(clip.frames)
-    values = frames[0][fan]
-    ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable") / max(values.size - 1, 1)
-    frames[0][fan] = np.interp(ranks, np.linspace(0, 1, ref_values.size), ref_values).astype(np.float32)
-    matched = EchoVideo(frames, spacing_mm=clip.spacing_mm, fps=clip.fps, source=f"{clip.source} (grey levels matched)")
-    view = read_myocardium_contours(contour)["view"]
-    write_sequence(out, warp_clip(matched, contour, WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed))
-    return out
+
+    def edit(frame: np.ndarray, fan: np.ndarray, wall: np.ndarray) -> np.ndarray:
+        out = frame.copy()
+        values = frame[fan]
+        ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable") / max(values.size - 1, 1)
+        out[fan] = np.interp(ranks, np.linspace(0, 1, ref_values.size), ref_values).astype(np.float32)
+        return out
+
+    return edit
 
 
 def _score(paths: dict[str, list[Path]], trackers: dict) -> list[dict]:
@@ -123,10 +127,8 @@ def _score(paths: dict[str, list[Path]], trackers: dict) -> list[dict]:
         for path in files:
             for ev in evaluate_sequence(path, trackers, observers=False):
                 r = ev.row
-                rows.append({"frames": kind, "sequence": path.name, "view": r["view"], "pathology": r["pathology"],
-                             "method": r["method"], "mte_mm": r["mte_mm"], "gls_true_pct": r["gls_true_pct"],
-                             "gls_est_pct": r["gls_est_pct"], "gls_error_pct": r["gls_error_pct"],
-                             "segment_mae_pct": r["segment_mae_pct"]})
+                rows.append({"frames": kind, "sequence": path.name, "view": r["view"], "pathology": r["pathology"]}
+                            | warp_row(r))
     return rows
 
 
@@ -175,9 +177,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
     parser.add_argument("--real-warps", type=Path, default=Path("/tmp/echostrain_real/warps"),
                         help="warps of the real clips made by docs/scripts/real_benchmark.py")
+    parser.add_argument("--tasnet-weights", type=Path, default=None,
+                        help="TAS-Net weights to measure instead of the shipped ones")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    trackers = {m: load(m) for m in METHODS}
+    trackers = {m: load(m, weights=args.tasnet_weights if m == "tasnet" else None) for m in METHODS}
     kinds = ("as trained", "axial blur", "isotropic blur")
     paths: dict[str, list[Path]] = {k: [] for k in kinds}
     warps: dict[str, list[Path]] = {"warp of a real ED frame": sorted(args.real_warps.glob("*.h5")),
@@ -192,21 +196,16 @@ def main() -> None:
         for wseed, pathology, noise in WARPS:
             warps["warp of a simulated ED frame"].append(sim_frame_warp(
                 base, wseed, pathology, noise, args.work / f"{base.stem}_warp_seed{wseed}_{pathology}_noise{noise:g}.h5"))
-    kind = "warp of a real ED frame, grey levels of a simulated one"
-    warps[kind] = []
     clips = args.real_warps.parent / "clips"
-    for npz in sorted(clips.glob("*.npz")):
-        contour = ROOT / "docs" / "results" / "real_contours" / "observer1" / f"{npz.stem}.json"
-        for wseed, pathology, noise in WARPS:
-            warps[kind].append(matched_real_warp(npz, contour, paths["as trained"][0], wseed, pathology, noise,
-                                                 args.work / f"{npz.stem}_matched_warp_seed{wseed}_{pathology}_noise{noise:g}.h5"))
-    kind = "warp of a real ED frame, only its myocardium"
-    warps[kind] = []
-    for npz in sorted(clips.glob("*.npz")):
-        contour = ROOT / "docs" / "results" / "real_contours" / "observer1" / f"{npz.stem}.json"
-        for wseed, pathology, noise in WARPS:
-            warps[kind].append(wall_only_real_warp(npz, contour, wseed, pathology, noise,
-                                                   args.work / f"{npz.stem}_wallonly_warp_seed{wseed}_{pathology}_noise{noise:g}.h5"))
+    edits = {"warp of a real ED frame, grey levels of a simulated one": ("matched", grey_levels_of(paths["as trained"][0])),
+             "warp of a real ED frame, only its myocardium": ("wallonly", wall_only)}
+    for kind, (tag, edit) in edits.items():
+        warps[kind] = []
+        for npz in sorted(clips.glob("*.npz")):
+            contour = ROOT / "docs" / "results" / "real_contours" / "observer1" / f"{npz.stem}.json"
+            for wseed, pathology, noise in WARPS:
+                out = args.work / f"{npz.stem}_{tag}_warp_seed{wseed}_{pathology}_noise{noise:g}.h5"
+                warps[kind].append(edited_real_warp(npz, contour, edit, kind, wseed, pathology, noise, out))
     rows = _score(paths, trackers)
     warp_rows = _score(warps, trackers)
     args.out.mkdir(parents=True, exist_ok=True)

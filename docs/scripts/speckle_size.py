@@ -24,9 +24,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from real_cohort import CLIPS
 
-from echostrain.anatomy.template import fan_apex_px
 from echostrain.io import EchoVideo, read_video, write_text_atomic
-from echostrain.io.sector import sector_mask
+from echostrain.io.sector import fan_apex_px, sector_mask
 from echostrain.realism.speckle_size import SpeckleSize, measure_speckle_size
 from echostrain.sim.sequence import simulate_sequence
 from echostrain.sim.sequence_config import SequenceConfig

@@ -23,7 +23,7 @@ from echostrain.anatomy.segments import check_view
 from echostrain.core.errors import GeometryError, ParameterError
 from echostrain.core.vocabulary import DEFAULT_DEPTH_MM, DEFAULT_SECTOR_DEG
 from echostrain.io.contours import read_myocardium_contours
-from echostrain.io.sector import sector_mask
+from echostrain.io.sector import fan_apex_px, sector_mask
 from echostrain.io.video import EchoVideo
 
 
@@ -40,16 +40,6 @@ class TemplateParameters:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def fan_apex_px(mask: np.ndarray) -> tuple[float, float]:
-    """(x, y) pixel of the fan's apex: the centre of the mask's top row."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        raise GeometryError("the template has no sector (all pixels are black)")
-    top = rows[0]
-    cols = np.flatnonzero(mask[top])
-    return float(cols.mean()), float(top)
 
 
 def template_scene(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import GeometryError, InvalidDataError, ParameterError
 from echostrain.io.video import EchoVideo, to_unit_float
 
 
@@ -40,3 +40,13 @@ def sector_mask(frames: np.ndarray | EchoVideo, threshold: float = 2 / 255) -> n
     sizes[0] = 0
     largest = labels == int(np.argmax(sizes))
     return ndimage.binary_fill_holes(largest)
+
+
+def fan_apex_px(mask: np.ndarray) -> tuple[float, float]:
+    """(x, y) pixel of the fan's apex: the centre of the mask's top row."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        raise GeometryError("the sector mask is empty (all pixels are black), so the fan has no apex")
+    top = rows[0]
+    cols = np.flatnonzero(mask[top])
+    return float(cols.mean()), float(top)

@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from echostrain.anatomy.template import fan_apex_px
 from echostrain.core.errors import InvalidDataError, ParameterError
 from echostrain.io import EchoVideo
-from echostrain.io.sector import sector_mask
+from echostrain.io.sector import fan_apex_px, sector_mask
 from echostrain.realism.tissue_patches import odd_px, tissue_mask
 
 #: Step (mm) at which the autocorrelation is read along a direction.

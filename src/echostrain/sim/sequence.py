@@ -20,6 +20,7 @@ from echostrain import __version__
 from echostrain.anatomy.scene import ApicalScene, sample_scene
 from echostrain.anatomy.polyline import myocardium_mask
 from echostrain.core.errors import ParameterError
+from echostrain.core.seeds import seed_streams
 from echostrain.io.sequence import SequenceData
 from echostrain.motion.lv_motion import LVMotion, sample_motion
 from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
@@ -34,13 +35,7 @@ from echostrain.strain.analysis import compute_strain
 _FILL_MARGIN_DEG, _FILL_MARGIN_M = 6.0, 0.01
 
 
-def _seed_streams(seed: int) -> dict[str, np.random.Generator]:
-    """Independent generators for each random part, derived from one seed."""
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"the seed must be a non-negative integer, got {seed!r}")
-    names = ("scene", "motion", "scatterers", "tissue_points", "decorrelation")
-    children = np.random.SeedSequence(int(seed)).spawn(len(names))
-    return {name: np.random.default_rng(child) for name, child in zip(names, children)}
+_STREAMS = ("scene", "motion", "scatterers", "tissue_points", "decorrelation")
 
 
 def _tissue_points_mm(
@@ -143,7 +138,7 @@ def simulate_sequence(
     clip) replaces the sampled cardiac motion.
     ``progress(done, total)`` is called after every frame.
     """
-    rngs = _seed_streams(seed)
+    rngs = seed_streams(seed, _STREAMS)
     probe: PhasedArray = get_probe(config.probe)
     scan = config.scan
     scene, motion = _scene_and_motion(config, rngs, scene, motion)

@@ -41,10 +41,10 @@ from echostrain import __version__
 from echostrain.anatomy.myocardium import Myocardium
 from echostrain.anatomy.polyline import myocardium_mask
 from echostrain.anatomy.segments import check_view
-from echostrain.anatomy.template import fan_apex_px
 from echostrain.core.errors import GeometryError, ParameterError
+from echostrain.core.seeds import seed_streams
 from echostrain.io.contours import read_myocardium_contours
-from echostrain.io.sector import sector_mask
+from echostrain.io.sector import fan_apex_px, sector_mask
 from echostrain.io.sequence import SequenceData
 from echostrain.io.video import EchoVideo
 from echostrain.motion.lv_motion import Binding, LVMotion, sample_motion
@@ -185,12 +185,7 @@ class _Placement:
         return np.stack([xz_mm[..., 0] / self.dx_mm + ax, xz_mm[..., 1] / self.dy_mm + ay], axis=-1)
 
 
-def _streams(seed: int) -> dict[str, np.random.Generator]:
-    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
-        raise ParameterError(f"the seed must be an integer within 0…2^64−1, got {seed!r}")
-    names = ("motion", "tissue_points", "noise")
-    children = np.random.SeedSequence(int(seed)).spawn(len(names))
-    return {n: np.random.default_rng(c) for n, c in zip(names, children)}
+_STREAMS = ("motion", "tissue_points", "noise")
 
 
 def _extend_sector(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -224,7 +219,7 @@ def _tissue_points_px(
     return np.concatenate(picked)[:n]
 
 
-@dataclass
+@dataclass(frozen=True)
 class WarpPlan:
     """The motion of one warp on the ED frame's pixel grid, and its true points.
 
@@ -246,6 +241,12 @@ class WarpPlan:
         Codes of the true points (−1 for tissue points).
     n_wall : int
         Number of wall points (the first of ``ed_px``).
+    grid_px : ndarray
+        Every pixel ``[H·W, 2]`` (x, y), row by row.
+    grid_binding : Binding
+        The pixels bound to the motion (where each lies relative to the wall).
+    noise : numpy.random.Generator
+        The seed's stream for the image noise.
     """
 
     motion: LVMotion
@@ -257,8 +258,9 @@ class WarpPlan:
     layer: np.ndarray
     segment: np.ndarray
     n_wall: int
-    _grid_px: np.ndarray | None = None
-    _binding: Binding | None = None
+    grid_px: np.ndarray
+    grid_binding: Binding
+    noise: np.random.Generator
 
     @property
     def n_frames(self) -> int:
@@ -267,11 +269,8 @@ class WarpPlan:
     def field(self, frame: int) -> WarpField:
         """The (smoothed) displacement field of one frame."""
         h, w = self.shape_hw
-        if self._binding is None:
-            grid = np.stack(np.meshgrid(np.arange(w, dtype=float), np.arange(h, dtype=float)), axis=-1)
-            self._grid_px = grid.reshape(-1, 2)
-            self._binding = self.motion.bind(self.place.to_mm(self._grid_px))
-        moved = (self.place.to_px(self.motion.positions(self._binding, frame)) - self._grid_px).T.reshape(2, h, w)
+        moved = self.place.to_px(self.motion.positions(self.grid_binding, frame)) - self.grid_px
+        moved = moved.T.reshape(2, h, w)
         if self.sigma_px > 0:
             moved = np.stack([gaussian_filter(c, self.sigma_px, mode="nearest") for c in moved])
         return WarpField(moved)
@@ -290,7 +289,7 @@ def plan_warp(
         raise ParameterError(
             f"{clip.source} has no pixel size; give it as `spacing_mm` DY,DX (mm) so the motion is in mm"
         )
-    rngs = _streams(seed)
+    rngs = seed_streams(seed, _STREAMS)
     h, w = clip.frames.shape[1:]
     contours = read_myocardium_contours(contour, image_shape_hw=(h, w))
     if contours["view"] is not None and contours["view"] != config.view:
@@ -309,6 +308,7 @@ def plan_warp(
     wall_mm, layer, segment = motion.myocardial_tracks()
     wall_ed = place.to_px(wall_mm[0])
     tissue_ed = _tissue_points_px(mask, motion, place, config.n_tissue_points, rngs["tissue_points"])
+    grid = np.stack(np.meshgrid(np.arange(w, dtype=float), np.arange(h, dtype=float)), axis=-1).reshape(-1, 2)
     plan = WarpPlan(
         motion=motion, params=params, place=place, shape_hw=(h, w),
         sigma_px=config.field_smoothing_mm / min(dy, dx),
@@ -316,6 +316,7 @@ def plan_warp(
         layer=np.concatenate([layer, np.full(len(tissue_ed), -1, np.int8)]),
         segment=np.concatenate([segment, np.full(len(tissue_ed), -1, np.int8)]),
         n_wall=len(wall_ed),
+        grid_px=grid, grid_binding=motion.bind(place.to_mm(grid)), noise=rngs["noise"],
     )
     return plan, mask
 
@@ -370,7 +371,6 @@ def warp_clip(
     >>> data = warp_clip(read_video("clip.dcm"), "clip_ed.json", WarpConfig(view="a4c"), seed=1)  # doctest: +SKIP
     """
     plan, mask = plan_warp(clip, contour, config, seed)
-    noise = _streams(seed)["noise"]
     image = clip.frames[config.frame].astype(np.float64)
     h, w = plan.shape_hw
     inside = np.flatnonzero(mask.ravel())
@@ -390,7 +390,7 @@ def warp_clip(
         )
         worst, most = max(worst, residual), max(most, iterations)
         if config.noise_sd > 0:
-            values[inside] += noise.normal(0.0, config.noise_sd / 255.0, inside.size)
+            values[inside] += plan.noise.normal(0.0, config.noise_sd / 255.0, inside.size)
         frames[t] = np.round(np.clip(values, 0.0, 1.0) * 255.0).reshape(h, w).astype(np.uint8)
         if progress is not None:
             progress(t + 1, n)
