@@ -256,7 +256,9 @@ def test_a2c_has_no_rv(scenes):
     endo, epi = sc.myocardium.endo_xy_px, sc.myocardium.epi_xy_px
     k = len(endo) // 4
     outside = epi[k] + 12.0 * (epi[k] - endo[k]) / np.hypot(*(epi[k] - endo[k]))
-    assert sc.echogenicity.sample(*outside) > sc.params.blood_echo + 0.1
+    value = float(sc.echogenicity.sample(*outside))
+    # closer to the scene's tissue grey level than to its blood (the two may be close: 0.25 against 0.20)
+    assert abs(value - sc.params.tissue_echo) < abs(value - sc.params.blood_echo), value
 
 
 def test_build_scene_is_fast_and_respects_pixel_size():
@@ -269,3 +271,23 @@ def test_build_scene_is_fast_and_respects_pixel_size():
     assert coarse.echogenicity.pixel_mm == 1.0
     assert coarse.echogenicity.shape[0] == 151
     np.testing.assert_array_equal(coarse.myocardium.endo_xy_px, sc.myocardium.endo_xy_px)
+
+
+def test_patchiness_modulates_tissue_and_zero_keeps_it_flat():
+    """A blotchy field of the documented strength: 0 gives the plain texture, 0.3 spreads tissue grey levels."""
+    from dataclasses import replace
+
+    from echostrain.anatomy.scene import build_scene, sample_parameters
+
+    p = replace(sample_parameters("a2c", 3), patchiness=0.0, texture_strength=0.1, near_field_clutter=0.0)
+    flat = build_scene(p, 5).echogenicity
+    blotchy = build_scene(replace(p, patchiness=0.3), 5).echogenicity
+    # surrounding tissue far from the heart: the right third of the image at 40–60 mm depth
+    rows = slice(int(40 / flat.pixel_mm), int(60 / flat.pixel_mm))
+    cols = slice(int(0.8 * flat.shape[1]), flat.shape[1])
+    sd_flat = float(flat.image[rows, cols].std() / flat.image[rows, cols].mean())
+    sd_blotchy = float(blotchy.image[rows, cols].std() / blotchy.image[rows, cols].mean())
+    assert sd_flat < 0.15
+    assert sd_blotchy > sd_flat + 0.1, (sd_flat, sd_blotchy)
+    with pytest.raises(ParameterError, match="patchiness"):
+        replace(p, patchiness=1.5)

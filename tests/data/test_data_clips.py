@@ -141,3 +141,11 @@ def test_collate_trim_reanchors_cut_queries():
     assert batch["queries"][0, 0].tolist() == [2.0, *long["tracks"][2, 0].tolist()]
     assert torch.equal(batch["queries"][1], short["queries"])
     assert torch.equal(batch["tracks"][0], long["tracks"][:3])
+
+
+def test_imaging_augmentation_changes_only_the_image():
+    source = mesh_source()
+    plain = draw_clip(source, ClipSettings(clip_frames=8, n_points=10), np.random.default_rng(3))
+    imaged = draw_clip(source, ClipSettings(clip_frames=8, n_points=10, imaging=True), np.random.default_rng(3))
+    assert torch.equal(plain["tracks"], imaged["tracks"])
+    assert not torch.equal(plain["frames"], imaged["frames"])

@@ -115,7 +115,9 @@ class SceneTextures:
 
     ``fine`` textures the myocardium, ``tissue`` the surrounding tissue and
     the pericardium, ``blood`` the blood, ``streak`` the near-field haze;
-    ``gain`` (1 + 6 % of a coarse field) modulates tissue brightness slowly.
+    ``gain`` (1 + 6 % of a coarse field) modulates tissue brightness slowly;
+    ``patch`` (σ 4 mm) makes tissue blotchy by ``patchiness`` (drawn last, so
+    the other fields of a seed do not depend on it).
     """
 
     fine: np.ndarray
@@ -123,6 +125,7 @@ class SceneTextures:
     tissue: np.ndarray
     blood: np.ndarray
     streak: np.ndarray
+    patch: np.ndarray
 
     @staticmethod
     def draw(gen: np.random.Generator, canvas: Canvas, texture_scale_mm: float) -> SceneTextures:
@@ -133,15 +136,22 @@ class SceneTextures:
         tissue = noise(gen, shape, 1.5 * texture_scale_mm / px)
         blood = noise(gen, shape, 2.0 / px)
         streak = noise(gen, shape, (1.5 / px, 10.0 / px))
-        return SceneTextures(fine, 1.0 + 0.06 * coarse, tissue, blood, streak)
+        patch = noise(gen, shape, 4.0 / px)
+        return SceneTextures(fine, 1.0 + 0.06 * coarse, tissue, blood, streak, patch)
+
+    def tissue_gain(self, p: SceneParameters) -> np.ndarray:
+        """Slow brightness modulation of tissue: ``gain × (1 + patchiness · patch)``, at least 0.25 × gain."""
+        if p.patchiness <= 0:
+            return self.gain
+        return self.gain * np.maximum(1.0 + p.patchiness * self.patch, 0.25)
 
     def myocardium(self, p: SceneParameters) -> np.ndarray:
         """Textured grey level of the LV and RV myocardium."""
-        return p.myocardium_echo * (1.0 + p.texture_strength * self.fine) * self.gain
+        return np.minimum(p.myocardium_echo * (1.0 + p.texture_strength * self.fine) * self.tissue_gain(p), 1.0)
 
     def atrial_wall(self, p: SceneParameters) -> np.ndarray:
         """Textured grey level of the atrial walls (a little darker than the ventricles')."""
-        return 0.95 * p.myocardium_echo * (1.0 + p.texture_strength * self.fine) * self.gain
+        return np.minimum(0.95 * p.myocardium_echo * (1.0 + p.texture_strength * self.fine) * self.tissue_gain(p), 1.0)
 
     def bright_wall(self, p: SceneParameters) -> np.ndarray:
         """Textured grey level of the aortic walls (brighter than the valves)."""

@@ -235,7 +235,7 @@ def _xz_tuple(pt: np.ndarray) -> tuple[float, float]:
 def _paint(canvas: Canvas, p: SceneParameters, ch: Chambers, tex: SceneTextures) -> None:
     """Paint the layers of a scene onto ``canvas.image``, in order (see the module docstring)."""
     # 1. Surrounding tissue.
-    canvas.image[:] = p.tissue_echo * (1.0 + 0.8 * p.texture_strength * tex.tissue) * tex.gain
+    canvas.image[:] = np.minimum(p.tissue_echo * (1.0 + 0.8 * p.texture_strength * tex.tissue) * tex.tissue_gain(p), 1.0)
     # 2. Walls of the other chambers and vessels.
     for mask, value in ch.walls:
         canvas.paint(canvas.alpha(mask), value)
@@ -247,7 +247,8 @@ def _paint(canvas: Canvas, p: SceneParameters, ch: Chambers, tex: SceneTextures)
     # 5. Pericardium: a bright band around the ventricles, fading out at the atrioventricular groove.
     peri = canvas.band(ch.heart, p.pericardium_mm) & ~blood
     fade = 1.0 - smoothstep((canvas.a - (p.lv_length_mm - 12.0)) / 12.0)
-    canvas.paint(canvas.alpha(peri) * fade, p.pericardium_echo * (1.0 + 0.3 * p.texture_strength * tex.tissue))
+    peri_echo = p.pericardium_echo * (1.0 + 0.3 * p.texture_strength * tex.tissue) * tex.tissue_gain(p)
+    canvas.paint(canvas.alpha(peri) * fade, np.minimum(peri_echo, 1.0))
     # 6. Valves: leaflets, aortic cusps, annulus spots.
     for line in ch.leaflets:
         canvas.paint(canvas.line_alpha(line, 1.6), p.valve_echo)

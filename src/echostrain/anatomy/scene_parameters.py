@@ -30,13 +30,13 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "apex_depth_mm": (15.0, 40.0),
     "tilt_deg": (-12.0, 12.0),
     "lateral_offset_mm": (-10.0, 10.0),
-    "myocardium_echo": (0.50, 0.70),
+    "myocardium_echo": (0.35, 0.70),
     "blood_echo": (0.05, 0.20),
-    "pericardium_echo": (0.85, 1.00),
-    "tissue_echo": (0.30, 0.45),
+    "pericardium_echo": (0.70, 1.00),
+    "tissue_echo": (0.25, 0.60),
     "valve_echo": (0.60, 0.80),
     "pericardium_mm": (2.0, 3.5),
-    "texture_strength": (0.08, 0.18),
+    "texture_strength": (0.08, 0.35),
     "texture_scale_mm": (1.0, 3.0),
     "near_field_clutter": (0.0, 1.0),
     "clutter_depth_mm": (10.0, 25.0),
@@ -50,6 +50,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "tv_offset_mm": (4.0, 10.0),
     "lvot_mm": (17.0, 23.0),
     "aorta_angle_deg": (35.0, 60.0),
+    "patchiness": (0.0, 0.35),
 }
 APEX_WALL_RATIO: tuple[float, float] = (0.70, 0.90)
 
@@ -75,13 +76,13 @@ class SceneParameters:
     apex_depth_mm        15 – 40        depth of the endocardial apex
     tilt_deg             −12 – 12       long-axis tilt; positive turns the base to the right
     lateral_offset_mm    −10 – 10       x of the endocardial apex (0 = on the sector's axis)
-    myocardium_echo      0.50 – 0.70    LV (and RV) myocardium grey level
+    myocardium_echo      0.35 – 0.70    LV (and RV) myocardium grey level
     blood_echo           0.05 – 0.20    blood in every chamber and vessel
-    pericardium_echo     0.85 – 1.00    pericardium band and annulus spots
-    tissue_echo          0.30 – 0.45    surrounding tissue
+    pericardium_echo     0.70 – 1.00    pericardium band and annulus spots
+    tissue_echo          0.25 – 0.60    surrounding tissue (as bright as the myocardium or brighter in some)
     valve_echo           0.60 – 0.80    leaflets, aortic walls (brighter: +0.1)
     pericardium_mm       2.0 – 3.5      thickness of the pericardium band outside the epicardium
-    texture_strength     0.08 – 0.18    relative std of the multiplicative tissue texture
+    texture_strength     0.08 – 0.35    relative std of the multiplicative tissue texture
     texture_scale_mm     1.0 – 3.0      correlation length (Gaussian σ) of the texture
     near_field_clutter   0 – 1          strength of the hazy near-field band (0 = none)
     clutter_depth_mm     10 – 25        depth where the near-field haze fades out
@@ -95,6 +96,7 @@ class SceneParameters:
     tv_offset_mm         4 – 10         A4C: tricuspid plane this much more apical than the mitral
     lvot_mm              17 – 23        A3C: LVOT / aortic annulus diameter
     aorta_angle_deg      35 – 60        A3C: aortic root axis turned from the LV axis to the right
+    patchiness           0 – 0.35       relative std of a blotchy 4 mm field on all tissue (0 = none)
     ==================== ============== ==============================================================
 
     Every view gets every field (a view ignores the sizes of structures it
@@ -130,6 +132,7 @@ class SceneParameters:
     tv_offset_mm: float
     lvot_mm: float
     aorta_angle_deg: float
+    patchiness: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "view", check_view(self.view))
@@ -152,7 +155,7 @@ class SceneParameters:
             if getattr(self, name) <= 0:
                 raise ParameterError(f"scene parameter {name} must be positive, got {getattr(self, name)}")
         for name in ("myocardium_echo", "blood_echo", "pericardium_echo", "tissue_echo", "valve_echo",
-                     "near_field_clutter", "texture_strength"):
+                     "near_field_clutter", "texture_strength", "patchiness"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ParameterError(f"scene parameter {name} must lie in [0, 1], got {getattr(self, name)}")
         if self.sphericity >= 1.2:

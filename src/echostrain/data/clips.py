@@ -15,6 +15,9 @@ in memory: the whole frames, or the TAS-Net region of interest of
    ±15°, shift ±8 %, left-right flip) of frames and tracks alike, random
    gain, gamma, speckle-like noise and an occasional dropped frame (the
    previous frame repeated, tracks unchanged: motion the image does not show);
+   with ``augment`` and ``imaging`` also the imaging-chain effects of
+   :func:`echostrain.data.appearance.imaging_augment` (TGC, dropout,
+   stationary clutter, smoothing, persistence, dynamic range);
 4. visibility (:func:`point_visibility`);
 5. query frames: a share ``random_query_share`` of the points is queried on
    a random frame, the others on the first; a point not visible on its
@@ -42,6 +45,7 @@ import torch.nn.functional as F
 from echostrain.core.checks import inside_image
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_NONE
+from echostrain.data.appearance import imaging_augment
 from echostrain.data.points import mesh_points, sample_points
 from echostrain.io.sequence import SequenceData
 
@@ -98,6 +102,7 @@ class ClipSettings:
     random_query_share: float = 0.3
     augment: bool = True
     points: Literal["mesh", "tracks"] = "mesh"
+    imaging: bool = False
 
     def __post_init__(self) -> None:
         if self.points not in POINT_DRAWS:
@@ -196,6 +201,8 @@ def draw_clip(source: ClipSource, settings: ClipSettings, rng: np.random.Generat
     sector = source.sector
     if s.augment:
         frames, tracks, sector = augment_clip(frames, tracks, sector, rng)
+        if s.imaging:
+            frames = imaging_augment(frames, sector, rng)
     visible = point_visibility(tracks, sector)
     if s.points == "tracks":
         ids = sample_points(rng, source.layer, s.n_points, s.tissue_share, preferred=visible.any(axis=0))

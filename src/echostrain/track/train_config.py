@@ -22,7 +22,9 @@ class TrainConfig:
 
     ``data``: folder(s) of simulated sequences (several joined by
     ``os.pathsep``); ``out``: the run folder; ``init_weights``: start from
-    these weights (fine-tuning; their architecture wins over ``model``).
+    these weights (fine-tuning; their architecture wins over ``model``);
+    ``imaging_augment``: add the imaging-chain effects of
+    :mod:`echostrain.data.appearance` to the clip augmentation.
     The defaults are those of the shipped weights (4000 steps).
     """
 
@@ -43,6 +45,7 @@ class TrainConfig:
     threads: int | None = None
     model: dict[str, Any] = field(default_factory=lambda: TASNetConfig().to_dict())
     init_weights: str | None = None
+    imaging_augment: bool = False
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
