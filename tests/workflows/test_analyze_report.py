@@ -97,6 +97,9 @@ def test_analyze_bad_input(report, tmp_path):
         ((d / "a4c.h5", d / "a4c.h5", "--contour", d / "ed.json", "--contour", d / "ed.json"), "same view"),
         ((d / "a4c.h5", "--contour", tmp_path / "none.json"), "does not exist"),
         ((d / "a4c.h5", "--contour", d / "ed.json", "--model", "raft"), "unknown tracking method"),
+        ((d / "a4c.h5", "--contour", d / "ed.json", "--es-frame", "0"), "--es-frame 0 of a4c.h5 must come after"),
+        ((d / "a4c.h5", "--contour", d / "ed.json", "--es-frame", "3", "--es-frame", "4"), "--es-frame value(s)"),
+        ((d / "a4c.h5", "--contour", d / "ed.json", "--fps", "-3"), "fps"),
     ]
     for args, text in cases:
         proc = run(*args, "--out", tmp_path / "rep")

@@ -34,6 +34,7 @@ LIBRARY_FLAGS: dict[str, str] = {
     "n_frames": "--frames",
     "query_frame": "--query-frame",
     "spacing_mm": "--spacing-mm",
+    "es_frames": "--es-frame",
 }
 
 

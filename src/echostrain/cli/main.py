@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from echostrain import __version__
-from echostrain.cli import clips, demo, realism, simulate, track
+from echostrain.cli import clips, demo, realism, simulate, studio, track
 
 app = typer.Typer(
     name="echostrain",
@@ -52,6 +52,7 @@ app.command("refine")(track.refine)
 app.command("train")(track.train)
 app.add_typer(realism.decorrelation_app, name="decorrelation")
 app.command("realism")(realism.realism)
+app.command("studio")(studio.studio)
 
 
 def main() -> None:

@@ -56,13 +56,16 @@ def analyze(
     query_frame: Annotated[int, typer.Option(help="Frame the contours are drawn on (ED).")] = 0,
     points_per_segment: Annotated[int, typer.Option(help="Wall points per segment and layer.")] = POINTS_PER_SEGMENT,
     spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm (overrides the clips).")] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate (frames/s; overrides the clips).")] = None,
+    es_frame: Annotated[list[int] | None, typer.Option(help="ES frame of each clip, in order (default: found from the tracked wall).")] = None,
 ) -> None:
     """Track the wall, measure GLS and segmental strain, and write a self-contained HTML report."""
     from echostrain.workflows.analyze import analyze as run
 
     summary = run(clips, contour, out, views=view, method=model, weights=weights,
                   points_per_segment=points_per_segment, query_frame=query_frame,
-                  spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), message=err_console.print)
+                  spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), fps=fps, es_frames=es_frame,
+                  message=err_console.print)
     gls = ", ".join(f"{v.upper()} {g:.1f} %" for v, g in summary["gls_pct"].items())
     console.print(f"GLS: {gls}; average {summary['average_gls_pct']:.1f} % → {out / 'report.html'}")
 

@@ -52,11 +52,12 @@ def check_out_dir(out_dir: str | os.PathLike[str], parameter: str = "out_dir") -
 
 
 def _prepare(clips: list[Path], contours: list[Path], views: list[str | None], *, points_per_segment: int,
-             query_frame: int, spacing_mm: tuple[float, float] | None) -> list[tuple]:
+             query_frame: int, spacing_mm: tuple[float, float] | None,
+             fps: float | None = None) -> list[tuple]:
     """Read and check every clip and contour before anything is tracked or written."""
     prepared = []
     for clip_path, contour_path, view in zip(clips, contours, views):
-        video = read_video(clip_path, spacing_mm=spacing_mm)
+        video = read_video(clip_path, spacing_mm=spacing_mm, fps=fps)
         myo, wall = wall_points(str(contour_path), video, view=view, points_per_segment=points_per_segment,
                                 query_frame=query_frame)
         check_track_input(video.frames, query_points(wall.xy_px, query_frame))
@@ -91,6 +92,8 @@ def analyze(
     points_per_segment: int = POINTS_PER_SEGMENT,
     query_frame: int = 0,
     spacing_mm: tuple[float, float] | None = None,
+    fps: float | None = None,
+    es_frames: Sequence[int | None] | None = None,
     message: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the analysis (see the module docstring); returns the summary.
@@ -111,6 +114,10 @@ def analyze(
         Frame the contours are drawn on (ED).
     spacing_mm : (float, float), optional
         Pixel size (dy, dx) for clips without one.
+    fps : float, optional
+        Frame rate (frames/s) for clips without one (overrides the file's).
+    es_frames : sequence of int or None, optional
+        ES frame of each clip (None: found from the tracked wall, the default).
     message : callable, optional
         Receives one line per step.
     """
@@ -124,17 +131,27 @@ def analyze(
     views = list(views) if views else [None] * len(clips)
     if len(views) != len(clips):
         raise ParameterError(f"got {len(views)} `views` value(s) for {len(clips)} clip(s); give one per clip or none")
+    es_list = list(es_frames) if es_frames else [None] * len(clips)
+    if len(es_list) != len(clips):
+        raise ParameterError(f"got {len(es_list)} `es_frames` value(s) for {len(clips)} clip(s); give one per clip or none")
     out = check_out_dir(out_dir)
     prepared = _prepare(clips, contours, views, points_per_segment=points_per_segment, query_frame=query_frame,
-                        spacing_mm=spacing_mm)
+                        spacing_mm=spacing_mm, fps=fps)
+    for (clip_path, video, myo, wall), es in zip(prepared, es_list):
+        if es is not None and not query_frame < es < video.frames.shape[0]:
+            raise ParameterError(
+                f"`es_frames` {es} of {clip_path.name} must come after the ED frame {query_frame} "
+                f"and within the clip's {video.frames.shape[0]} frames"
+            )
     tracker = load(method, weights=weights)
     out.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     per_clip, results = [], []
-    for clip_path, video, myo, wall in prepared:
+    for (clip_path, video, myo, wall), es in zip(prepared, es_list):
         name = unique_stem(clip_path, used)
         say(f"{name}: tracking {len(wall)} wall points with {tracker.name}")
-        tracked = track_wall(tracker, video, wall, view=myo.view, query_frame=query_frame)  # contour drawn on ED
+        tracked = track_wall(tracker, video, wall, view=myo.view, query_frame=query_frame,  # contour drawn on ED
+                             es_frame=es)
         results.append(tracked.strain)
         per_clip.append(_write_clip(out, name, clip_path, video, tracked))
     values = bullseye_pct(results)
