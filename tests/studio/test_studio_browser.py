@@ -61,14 +61,20 @@ def test_draw_save_analyse_in_the_page(browser, studio_server, studio_clip, tmp_
     ws, clip, data = studio_clip
     shots = Path(os.environ.get("ECHOSTRAIN_STUDIO_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    for stale in ("a4c_ed.json",):
+    for stale in ("a4c.h5_ed.json",):
         (ws / stale).unlink(missing_ok=True)
-    shutil.rmtree(ws / "a4c_analysis", ignore_errors=True)
+    shutil.rmtree(ws / "a4c.h5_analysis", ignore_errors=True)
     d = browser
     d.get(client.url + "/")
     message = lambda: d.find_element("id", "message").text  # noqa: E731
     wait_for(d, lambda: message().startswith("opened"), what="the clip to open")
     screenshot(d, shots, "studio_1_open.png")
+
+    # saving before any point is drawn: the page says why, nothing is written
+    d.find_element("id", "save-contour").click()
+    wait_for(d, lambda: "no points" in message(), what="the refusal of an empty contour")
+    assert "error" in d.find_element("id", "message").get_attribute("class")
+    assert not (ws / "a4c.h5_ed.json").exists()
 
     # click the endocardium (every 4th true ED point: hinge → apex → hinge) on the canvas
     canvas = d.find_element("id", "canvas")
@@ -91,14 +97,14 @@ def test_draw_save_analyse_in_the_page(browser, studio_server, studio_clip, tmp_
 
     d.find_element("id", "save-contour").click()
     wait_for(d, lambda: message().startswith("contour saved"), what="the contour to be saved")
-    assert (ws / "a4c_ed.json").is_file()
+    assert (ws / "a4c.h5_ed.json").is_file()
 
     d.find_element("id", "run").click()
     wait_for(d, lambda: message() == "analysis done", timeout_s=300, what="the analysis")
     shown = float(d.find_element("id", "gls-value").text)
     # the same contour through the command line (TAS-Net, the page's default; ES as the page sent it)
     es = int(d.find_element("id", "es-frame").get_attribute("value"))
-    done = subprocess.run([sys.executable, "-m", "echostrain", "analyze", str(clip), "--contour", str(ws / "a4c_ed.json"),
+    done = subprocess.run([sys.executable, "-m", "echostrain", "analyze", str(clip), "--contour", str(ws / "a4c.h5_ed.json"),
                            "--es-frame", str(es), "--out", str(tmp_path / "ref")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

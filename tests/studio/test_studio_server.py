@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import re
 import socket
 import subprocess
@@ -59,13 +60,41 @@ def test_clip_facts_suggested_phases_and_frames(studio_server, studio_clip):
     assert status == 400 and "not a frame of the clip" in body["error"]
 
 
-@pytest.mark.parametrize("path", ["../outside.h5", "%2e%2e/%2e%2e/etc/passwd", "/etc/passwd", "sub/../../x.h5"])
-def test_paths_outside_the_workspace_are_refused(studio_server, path):
+@pytest.mark.parametrize("path", ["../outside.h5", "%2e%2e/%2e%2e/etc/passwd", "/etc/passwd", "sub/../../x.h5",
+                                  "link_out.h5"])
+def test_paths_outside_the_workspace_are_refused(studio_server, studio_clip, path):
     client, _, _ = studio_server
-    status, body = client.get(f"/api/clip?path={path}")
-    assert status == 400 and ("outside the workspace" in body["error"] or "relative to the workspace" in body["error"])
-    status, _ = client.get(f"/files/{path}")
-    assert status in (400, 404)
+    ws, clip, _ = studio_clip
+    outside = ws.parent / "outside.h5"
+    outside.write_bytes(clip.read_bytes())  # a real clip just outside the workspace
+    link = ws / "link_out.h5"
+    link.unlink(missing_ok=True)
+    link.symlink_to(outside)
+    try:
+        status, body = client.get(f"/api/clip?path={path}")
+        assert status == 400 and ("outside the workspace" in body["error"] or "relative to the workspace" in body["error"])
+        status, body = client.get(f"/files/{path}")
+        assert status in (400, 404)
+        status, state = client.get("/api/state")
+        assert status == 200 and state["clips"] == ["a4c.h5"]  # the link out is not listed
+    finally:
+        link.unlink()
+        outside.unlink()
+
+
+def test_files_serves_report_files_only_and_hosts_are_checked(studio_server, studio_clip):
+    client, _, _ = studio_server
+    ws, _, _ = studio_clip
+    (ws / "notes.txt").write_text("private")
+    try:
+        status, body = client.get("/files/notes.txt")
+        assert status == 400 and "only reports are served" in body["error"]
+        status, body = client.get("/files/a4c.h5")
+        assert status == 400
+    finally:
+        (ws / "notes.txt").unlink()
+    status, _ = client.request("GET", "/api/state", headers={"Host": "evil.example:80"})
+    assert status == 400
 
 
 def test_uploads_too_large_corrupt_or_truncated_leave_nothing(studio_server, studio_clip):
@@ -74,7 +103,7 @@ def test_uploads_too_large_corrupt_or_truncated_leave_nothing(studio_server, stu
     # declared too large: refused before the body is read
     host, port = client.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(f"PUT /api/upload?name=big.mp4 HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        sock.sendall(f"PUT /api/upload?name=big.mp4 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
                      f"{settings.max_upload_bytes + 10}\r\n\r\n".encode())
         reply = ""
         while "}" not in reply:
@@ -111,10 +140,11 @@ def test_uploads_too_large_corrupt_or_truncated_leave_nothing(studio_server, stu
 def test_contours_too_short_or_outside_the_image_are_refused(studio_server, studio_clip):
     client, _, _ = studio_server
     ws, clip, data = studio_clip
-    (ws / "a4c_ed.json").unlink(missing_ok=True)
+    (ws / "a4c.h5_ed.json").unlink(missing_ok=True)
     good = wall_contour(data)
     cases = [
         ({**good, "endo": good["endo"][:2]}, "at least 3"),
+        ({**good, "endo": []}, "no points"),
         ({**good, "epi": [[p[0] + 5000, p[1]] for p in good["epi"]]}, "outside the image"),
         ({**good, "frame": 99}, "ED frame must be a frame of the clip"),
         ({**good, "view": "psax"}, "not one of"),
@@ -123,43 +153,64 @@ def test_contours_too_short_or_outside_the_image_are_refused(studio_server, stud
     for contour, text in cases:
         status, body = client.post("/api/contour", {"path": "a4c.h5", **contour})
         assert status == 400 and text in body["error"], (text, body)
-        assert not (ws / "a4c_ed.json").exists()
+        assert not (ws / "a4c.h5_ed.json").exists()
         assert not list(ws.glob(".contour-*"))
+    status, body = client.post("/api/contour", {"path": "a4c.h5", **good, "fps": "inf"})
+    assert status == 400 and "positive number" in body["error"] and not (ws / "a4c.h5_ed.json").exists()
+    # only JSON bodies: a form or text/plain post of another site is refused
+    status, body = client.request("POST", "/api/contour", json.dumps({"path": "a4c.h5", **good}).encode(),
+                                  headers={"Content-Type": "text/plain"})
+    assert status == 400 and "application/json" in body["error"] and not (ws / "a4c.h5_ed.json").exists()
     status, body = client.post("/api/contour", {"path": "a4c.h5", **good})
-    assert status == 200 and body["saved"] == "a4c_ed.json"
-    saved = read_myocardium_contours(ws / "a4c_ed.json", data.frames.shape[1:])
+    assert status == 200 and body["saved"] == "a4c.h5_ed.json"
+    assert 0 < body["es_suggestion"] < data.frames.shape[0]
+    saved = read_myocardium_contours(ws / "a4c.h5_ed.json", data.frames.shape[1:])
     assert saved["view"] == "a4c" and saved["frame"] == 0
     np.testing.assert_allclose(saved["endo"], good["endo"], atol=1e-3)
-    (ws / "a4c_ed.json").unlink()
+    (ws / "a4c.h5_ed.json").unlink()
 
 
 def test_one_analysis_at_a_time_and_its_result_is_the_report(studio_server, studio_clip, tmp_path):
-    import json
-
     from echostrain.workflows.analyze import analyze
 
     client, app, _ = studio_server
     ws, clip, data = studio_clip
-    (ws / "a4c_ed.json").unlink(missing_ok=True)
+    (ws / "a4c.h5_ed.json").unlink(missing_ok=True)
     assert client.post("/api/analyze", {"path": "a4c.h5"})[1]["error"].startswith("no saved contour")
     assert client.post("/api/contour", {"path": "a4c.h5", **wall_contour(data)})[0] == 200
-    status, _ = client.post("/api/analyze", {"path": "a4c.h5", "method": "blockmatch", "ed_frame": 0})
-    assert status == 202
+    # while a job runs (held in the running state here), a second one is refused
+    session = app.state.session
+    from echostrain.studio.session import Job
+
+    session.job = Job(clip="a4c.h5", state="running")
     status, body = client.post("/api/analyze", {"path": "a4c.h5", "method": "blockmatch", "ed_frame": 0})
     assert status == 409 and "is running" in body["error"]
-    app.state.session.wait(300)
+    session.job = Job()
+    status, _ = client.post("/api/analyze", {"path": "a4c.h5", "method": "blockmatch", "ed_frame": 0})
+    assert status == 202
+    session.wait(300)
     status, job = client.get("/api/job")
     assert job["state"] == "done", job
     status, result = client.get("/api/result?path=a4c.h5")
-    reference = analyze([clip], [ws / "a4c_ed.json"], tmp_path / "ref", method="blockmatch")
+    reference = analyze([clip], [ws / "a4c.h5_ed.json"], tmp_path / "ref", method="blockmatch")
     assert result["gls_pct"] == pytest.approx(reference["gls_pct"]["a4c"], abs=1e-9)
     assert len(result["tracks"]) == data.frames.shape[0] and len(result["layer"]) == len(result["tracks"][0])
     status, html = client.get(f"/files/{result['report']}")
     assert status == 200 and b"Global longitudinal strain" in html
-    summary = json.loads((ws / "a4c_analysis" / "summary.json").read_text())
-    assert summary["gls_pct"]["a4c"] == result["gls_pct"]
-    status, body = client.post("/api/analyze", {"path": "a4c.h5", "method": "raft", "ed_frame": 0})
-    assert status == 400 and "unknown tracking method" in body["error"]
+    assert client.get("/api/clip?path=a4c.h5")[1]["analysed"] is True
+    # a contour saved again (another one) makes the report stale: no result until it is run again
+    moved = wall_contour(data)
+    moved["endo"] = [[x + 1.0, y] for x, y in moved["endo"]]
+    assert client.post("/api/contour", {"path": "a4c.h5", **moved})[0] == 200
+    assert client.get("/api/clip?path=a4c.h5")[1]["analysed"] is False
+    status, body = client.get("/api/result?path=a4c.h5")
+    assert status == 400 and "run the analysis" in body["error"]
+    for bad, text in [({"method": "raft"}, "unknown tracking method"), ({"fps": "nan"}, "positive number"),
+                      ({"fps": -5}, "positive number"), ({"spacing_mm": [0.3, float("inf")]}, "two positive numbers"),
+                      ({"es_frame": 0}, "after the ED frame")]:
+        status, body = client.post("/api/analyze", {"path": "a4c.h5", "method": "blockmatch", "ed_frame": 0, **bad})
+        assert status == 400 and text in body["error"], (bad, body)
+    assert session.job_state()["state"] == "idle" or session.job_state()["state"] == "done"
 
 
 def _listening_addresses(port: int) -> set[str]:

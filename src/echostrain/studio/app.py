@@ -12,8 +12,14 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+import asyncio
+import math
+import queue
+
 import numpy as np
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 
@@ -33,24 +39,40 @@ def _static(name: str) -> bytes:
     return resources.files("echostrain.studio").joinpath("static", name).read_bytes()
 
 
+def _positive(value: Any) -> float | None:
+    """``value`` as a finite float > 0, or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
 def _pair(value: Any, what: str) -> tuple[float, float] | None:
     if value in (None, "", []):
         return None
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ParameterError(f"{what} must be two numbers (dy, dx) in mm")
-    try:
-        return float(value[0]), float(value[1])
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be two numbers (dy, dx) in mm") from None
+    pair = tuple(_positive(v) for v in value) if isinstance(value, (list, tuple)) and len(value) == 2 else (None,)
+    if None in pair:
+        raise ParameterError(f"{what} must be two positive numbers (dy, dx) in mm, got {value!r}")
+    return pair  # type: ignore[return-value]
 
 
 def _number(value: Any, what: str) -> float | None:
     if value in (None, ""):
         return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be a number, got {value!r}") from None
+    number = _positive(value)
+    if number is None:
+        raise ParameterError(f"{what} must be a positive number, got {value!r}")
+    return number
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """Host names the server answers to: this machine's names, or any when it listens on all interfaces."""
+    if host in ("0.0.0.0", "::", ""):
+        return ["*"]
+    return sorted({host, "127.0.0.1", "localhost", "[::1]"})
 
 
 def create_app(settings: StudioSettings):
@@ -59,6 +81,13 @@ def create_app(settings: StudioSettings):
     session = Session(workspace)
     app = FastAPI(title="echostrain studio", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.session = session
+    # another site's page cannot reach the API through a name that points here (DNS rebinding)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings.host))
+
+    @app.exception_handler(Exception)
+    async def bug(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}: {' '.join(str(exc).split())}); "
+                                      "please report it"}, status_code=500)
 
     @app.exception_handler(EchoStrainError)
     async def user_error(_request: Request, exc: EchoStrainError) -> JSONResponse:
@@ -98,7 +127,7 @@ def create_app(settings: StudioSettings):
                                    "frame": c["frame"]}
             except EchoStrainError:
                 info["contour"] = None
-        info["analysed"] = (session.report_dir(p) / "summary.json").is_file()
+        info["analysed"] = session.analysed(p)
         return info
 
     @app.get("/api/frame")
@@ -115,28 +144,43 @@ def create_app(settings: StudioSettings):
                 f"upload {name} ({int(declared) / 2**20:.0f} MiB) is larger than the limit of "
                 f"{settings.max_upload_mb:.0f} MiB; start the studio with a larger --max-upload-mb"
             )
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.max_upload_bytes:
-                break
-        saved = workspace.save_upload(name, [bytes(body)], settings.max_upload_bytes, check=read_video)
+        chunks = queue.SimpleQueue()
+        worker = asyncio.get_running_loop().run_in_executor(
+            None, lambda: workspace.save_upload(name, iter(chunks.get, None), settings.max_upload_bytes,
+                                                check=read_video))
+        try:
+            async for chunk in request.stream():
+                if worker.done():  # refused (too large, bad name) before the body ended
+                    break
+                chunks.put(chunk)
+        finally:
+            chunks.put(None)
+        saved = await worker
         return {"path": workspace.relative(saved)}
 
     @app.post("/api/contour")
     async def contour(request: Request) -> dict[str, Any]:
         body = await _json(request)
-        p = workspace.resolve(body.get("path"))
-        video = session.video(p)
-        payload = contour_payload(body, video.frames.shape[0])
-        saved = workspace.save_contour(p, payload, video.frames.shape[1:], check=read_myocardium_contours)
-        region = box_region(np.asarray(payload["endo"]), video.frames.shape[1:])
-        es = suggest_es(video, payload["frame"], region=region, fps=_number(body.get("fps"), "the frame rate"))
-        return {"saved": workspace.relative(saved), "es_suggestion": es}
+
+        def work() -> dict[str, Any]:
+            p = workspace.resolve(body.get("path"))
+            video = session.video(p)
+            payload = contour_payload(body, video.frames.shape[0])
+            fps = _number(body.get("fps"), "the frame rate")
+            region = box_region(np.asarray(payload["endo"]), video.frames.shape[1:])
+            saved = workspace.save_contour(p, payload, video.frames.shape[1:], check=read_myocardium_contours)
+            es = suggest_es(video, payload["frame"], region=region, fps=fps)
+            return {"saved": workspace.relative(saved), "es_suggestion": es}
+
+        return await run_in_threadpool(work)
 
     @app.post("/api/analyze")
     async def analyze(request: Request) -> JSONResponse:
         body = await _json(request)
+        await run_in_threadpool(_start, body)
+        return JSONResponse(session.job_state(), status_code=202)
+
+    def _start(body: dict[str, Any]) -> None:
         p = workspace.resolve(body.get("path"))
         contour_file = workspace.contour_path(p)
         if not contour_file.is_file():
@@ -150,7 +194,6 @@ def create_app(settings: StudioSettings):
                                spacing_mm=_pair(body.get("spacing_mm"), "the pixel size"),
                                fps=_number(body.get("fps"), "the frame rate"), ed_frame=ed, es_frame=es,
                                view=body.get("view"))
-        return JSONResponse(session.job_state(), status_code=202)
 
     @app.get("/api/job")
     def job() -> dict[str, Any]:
@@ -162,12 +205,15 @@ def create_app(settings: StudioSettings):
 
     @app.get("/files/{path:path}")
     def files(path: str) -> FileResponse:
-        return FileResponse(workspace.resolve(path))
+        return FileResponse(workspace.report_file(path))
 
     return app
 
 
 async def _json(request: Request) -> dict[str, Any]:
+    """The JSON object of a request; only ``application/json`` (a form of another site cannot send it)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise ParameterError("send the request body as application/json")
     try:
         body = await request.json()
     except ValueError:

@@ -9,6 +9,7 @@ the report holds, nothing computed twice.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import threading
@@ -20,18 +21,25 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.core.errors import EchoStrainError, ParameterError
+from echostrain.core.errors import CorruptInputError, EchoStrainError, ParameterError
 from echostrain.core.vocabulary import VIEWS
 from echostrain.io import read_video
+from echostrain.io.atomic import write_text_atomic
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.tracks import read_tracks
 from echostrain.io.video import EchoVideo
 from echostrain.workflows.clip_phases import suggest_phases
-from echostrain.studio.workspace import REPORT_SUFFIX, Workspace
+from echostrain.studio.workspace import Workspace
 
+#: File of a report folder that ties it to the contour it was made from.
+STAMP = "studio.json"
 #: Trackers the page offers (names of :func:`echostrain.track.load`).
 METHODS = ("tasnet", "blockmatch", "opticalflow")
 _CACHED_CLIPS = 4
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class BusyError(ParameterError):
@@ -111,7 +119,18 @@ class Session:
     # ------------------------------------------------------------------ analysis
 
     def report_dir(self, clip: Path) -> Path:
-        return clip.with_name(f"{clip.stem}{REPORT_SUFFIX}")
+        return self.workspace.report_dir(clip)
+
+    def analysed(self, clip: Path) -> bool:
+        """Whether ``clip`` has a report made from its current saved contour."""
+        stamp = self.report_dir(clip) / STAMP
+        contour = self.workspace.contour_path(clip)
+        if not (stamp.is_file() and contour.is_file() and (self.report_dir(clip) / "summary.json").is_file()):
+            return False
+        try:
+            return json.loads(stamp.read_text()).get("contour_sha256") == _sha256(contour)
+        except (OSError, ValueError, AttributeError):
+            return False
 
     def start_analysis(self, clip: Path, contour: Path, *, method: str, spacing_mm: tuple[float, float] | None,
                        fps: float | None, ed_frame: int, es_frame: int | None, view: str | None) -> None:
@@ -131,9 +150,12 @@ class Session:
             from echostrain.workflows.analyze import analyze
 
             out = self.report_dir(clip)
+            digest = _sha256(contour)
             try:
+                (out / STAMP).unlink(missing_ok=True)
                 analyze([clip], [contour], out, views=[view], method=method, query_frame=ed_frame,
                         spacing_mm=spacing_mm, fps=fps, es_frames=[es_frame], message=job.messages.append)
+                write_text_atomic(out / STAMP, json.dumps({"contour_sha256": digest, "ed_frame": ed_frame}) + "\n")
                 job.report = self.workspace.relative(out / "report.html")
                 job.state = "done"
             except EchoStrainError as exc:
@@ -160,13 +182,19 @@ class Session:
     def result(self, clip: Path) -> dict[str, Any]:
         """The analysis of ``clip`` as written in its report folder: GLS, segments, tracks per frame."""
         out = self.report_dir(clip)
-        summary_path = out / "summary.json"
-        if not summary_path.is_file():
-            raise ParameterError(f"{self.workspace.relative(clip)} has not been analysed yet; run the analysis")
-        summary = json.loads(summary_path.read_text())
-        entry = summary["clips"][0]
-        tracks = read_tracks(out / entry["tracks"])
-        strain = entry["strain"]
+        if not self.analysed(clip):
+            raise ParameterError(
+                f"{self.workspace.relative(clip)} has no analysis of its saved contour yet; run the analysis"
+            )
+        try:
+            summary = json.loads((out / "summary.json").read_text())
+            entry = summary["clips"][0]
+            tracks = read_tracks(out / entry["tracks"])
+            strain = entry["strain"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise CorruptInputError(
+                f"the report in {self.workspace.relative(out)} is incomplete ({type(exc).__name__}); run the analysis again"
+            ) from None
         rel = lambda name: self.workspace.relative(out / name)  # noqa: E731
         return {
             "view": entry["view"], "method": entry["method"], "gls_pct": summary["gls_pct"][entry["view"]],

@@ -58,34 +58,52 @@ class Workspace:
     def relative(self, path: Path) -> str:
         return Path(path).resolve().relative_to(self.root).as_posix()
 
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` (links followed) lies in the workspace."""
+        return Path(path).resolve().is_relative_to(self.root)
+
     def clips(self, first: Iterable[Path] = ()) -> list[str]:
         """Clip files (relative paths) in the workspace and its subfolders, ``first`` ones first."""
         found: list[str] = [self.relative(p) for p in first]
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not d.endswith(REPORT_SUFFIX))
             for name in sorted(filenames):
-                if name.lower().endswith(CLIP_SUFFIXES) and not name.startswith("."):
-                    rel = self.relative(Path(dirpath) / name)
+                path = Path(dirpath) / name
+                if name.lower().endswith(CLIP_SUFFIXES) and not name.startswith(".") and self.inside(path):
+                    rel = self.relative(path)
                     if rel not in found:
                         found.append(rel)
         return found
 
     # ------------------------------------------------------------------ uploads
 
-    def save_upload(self, name: str, chunks: Iterable[bytes], max_bytes: int, *, check) -> Path:
-        """Write an uploaded file as ``uploads/<name>`` once ``check(path)`` reads it; return its path.
-
-        ``chunks`` are written to a temporary file; past ``max_bytes`` the upload is
-        refused (UploadTooLargeError). ``check`` raises an EchoStrainError for a file
-        that does not read; then nothing is kept.
-        """
+    def upload_name(self, name: str) -> str:
+        """The cleaned-up file name an upload is kept under; ParameterError if it is no clip type."""
         safe = _SAFE_NAME.sub("_", Path(str(name)).name).strip("._")
         if not safe or not safe.lower().endswith(CLIP_SUFFIXES):
             raise ParameterError(
                 f"upload {name!r}: the file name must end in one of {', '.join(CLIP_SUFFIXES)}"
             )
+        return safe
+
+    def upload_folder(self) -> Path:
+        """``uploads/`` of the workspace (made if missing; refused if it leads outside)."""
         folder = self.root / "uploads"
         folder.mkdir(exist_ok=True)
+        if not self.inside(folder) or not folder.is_dir():
+            raise ParameterError("the workspace's uploads/ leads outside the workspace; remove that link")
+        return folder
+
+    def save_upload(self, name: str, chunks: Iterable[bytes], max_bytes: int, *, check) -> Path:
+        """Write an uploaded file as ``uploads/<name>`` once ``check(path)`` reads it; return its path.
+
+        ``chunks`` are written to a temporary file; past ``max_bytes`` the upload is
+        refused (UploadTooLargeError). ``check`` raises an EchoStrainError for a file
+        that does not read; then nothing is kept. An existing name is never
+        overwritten (``name_2``, ``name_3``… instead).
+        """
+        safe = self.upload_name(name)
+        folder = self.upload_folder()
         fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=Path(safe).suffix, dir=folder)
         tmp = Path(tmp_name)
         try:
@@ -102,17 +120,26 @@ class Workspace:
             if size == 0:
                 raise CorruptInputError(f"upload {safe} is empty; choose the clip file again")
             check(tmp)
-            target = _free_name(folder / safe)
-            os.replace(tmp, target)
-            return target
+            return _link_free_name(tmp, folder / safe)
         finally:
             tmp.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ contours
 
     def contour_path(self, clip: Path) -> Path:
-        """Where the ED contour of ``clip`` is saved: ``<clip stem>_ed.json`` beside it."""
-        return clip.with_name(f"{clip.stem}_ed.json")
+        """Where the ED contour of ``clip`` is saved: ``<clip file name>_ed.json`` beside it."""
+        return clip.with_name(f"{clip.name}_ed.json")
+
+    def report_dir(self, clip: Path) -> Path:
+        """Where the analysis of ``clip`` is written: ``<clip file name>_analysis/`` beside it."""
+        return clip.with_name(f"{clip.name}{REPORT_SUFFIX}")
+
+    def report_file(self, relative: str) -> Path:
+        """A file of a report folder (``*_analysis/``); ParameterError for any other file."""
+        path = self.resolve(relative)
+        if not any(part.endswith(REPORT_SUFFIX) for part in path.relative_to(self.root).parts[:-1]):
+            raise ParameterError(f"{relative} is not a file of an analysis report; only reports are served")
+        return path
 
     def save_contour(self, clip: Path, contour: dict[str, Any], image_shape_hw: tuple[int, int], *, check) -> Path:
         """Write ``contour`` (endo, epi, view, frame) beside ``clip`` after ``check(path, shape)`` reads it back."""
@@ -130,12 +157,15 @@ class Workspace:
             tmp.unlink(missing_ok=True)
 
 
-def _free_name(path: Path) -> Path:
-    """``path``, or ``stem_2.ext``, ``stem_3.ext``… if it exists."""
+def _link_free_name(source: Path, path: Path) -> Path:
+    """Hard-link ``source`` as ``path``, or ``stem_2.ext``, ``stem_3.ext``… if taken; the name used."""
     candidate, i = path, 2
-    while candidate.exists():
-        candidate, i = path.with_name(f"{path.stem}_{i}{path.suffix}"), i + 1
-    return candidate
+    while True:
+        try:
+            os.link(source, candidate)
+            return candidate
+        except FileExistsError:
+            candidate, i = path.with_name(f"{path.stem}_{i}{path.suffix}"), i + 1
 
 
 def contour_payload(body: Any, n_frames: int) -> dict[str, Any]:
@@ -143,6 +173,12 @@ def contour_payload(body: Any, n_frames: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ParameterError("the contour must be an object with endo, epi, view and frame")
     out: dict[str, Any] = {}
+    endo = body.get("endo")
+    if isinstance(endo, list) and len(endo) < 3:
+        raise GeometryError(
+            f"the endocardium has {len(endo) or 'no'} point{'s' if len(endo) != 1 else ''}; it needs at least 3: "
+            "click it on the ED frame from one basal hinge through the apex to the other"
+        )
     for name in ("endo", "epi"):
         pts = body.get(name)
         try:

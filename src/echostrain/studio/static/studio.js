@@ -53,16 +53,21 @@ function spacingMm() {
   const text = $("spacing").value.trim();
   if (text) {
     const parts = text.split(/[ ,;]+/).map(Number);
-    if (parts.length === 2 && parts.every((v) => v > 0)) return parts;
+    if (parts.length === 2 && parts.every((v) => Number.isFinite(v) && v > 0)) return parts;
+    throw new Error(`pixel size "${text}": give two positive numbers dy, dx in mm, e.g. 0.3, 0.3`);
   }
   return studio.clip && studio.clip.spacing_mm;
+}
+
+function spacingForDrawing() {
+  try { return spacingMm() || [0.3, 0.3]; } catch (err) { return (studio.clip && studio.clip.spacing_mm) || [0.3, 0.3]; }
 }
 
 async function openClip(path) {
   stop();
   const clip = await api(`/api/clip?path=${encodeURIComponent(path)}`);
   studio.clip = clip; studio.result = null; studio.t = clip.ed_frame;
-  studio.endo = []; studio.epiDelta = {}; studio.history = []; studio.esEdited = false;
+  studio.endo = []; studio.epiDelta = {}; studio.history = []; studio.esEdited = false; studio.drag = null;
   $("results").hidden = true;
   const facts = { frames: clip.frames, size: `${clip.width} × ${clip.height} px`,
     "pixel size": clip.spacing_mm ? `${clip.spacing_mm.map((v) => v.toFixed(3)).join(" × ")} mm` : "none in the file",
@@ -76,7 +81,7 @@ async function openClip(path) {
   $("es-frame").value = clip.es_frame ?? "";
   $("phase-note").textContent = clip.phase_source === "file" ? "ED/ES read from the file"
     : "ED/ES suggested from the images (largest/smallest cavity): check them";
-  if (clip.view) $("view").value = clip.view;
+  $("view").value = clip.view || "a4c";
   if (clip.contour) {
     studio.endo = clip.contour.endo;
     if (clip.contour.view) $("view").value = clip.contour.view;
@@ -122,7 +127,7 @@ function edFrame() { return Number($("ed-frame").value); }
 
 function thicknessPx() {
   const mm = Number($("thickness").value);
-  const sp = spacingMm() || [0.3, 0.3];
+  const sp = spacingForDrawing();
   return [mm / sp[1], mm / sp[0]]; // (x, y) px
 }
 
@@ -152,6 +157,8 @@ function adoptLoadedEpi() {
   const base = (studio.epiDelta = {}, epi());
   if (studio.loadedEpi.length === studio.endo.length) {
     studio.loadedEpi.forEach((p, i) => { studio.epiDelta[i] = [p[0] - base[i][0], p[1] - base[i][1]]; });
+  } else {
+    say("the saved epicardium has another number of points than the endocardium: it is redrawn at the wall thickness");
   }
 }
 
@@ -289,9 +296,10 @@ function changed(entered, inFile) {
 
 async function run() {
   if (!(await guarded(saveContour))) return;
+  const path = studio.clip.path;
   const fps = Number($("fps").value) || null;
   const es = $("es-frame").value.trim();
-  const body = { path: studio.clip.path, method: $("method").value, ed_frame: edFrame(), view: $("view").value,
+  const body = { path, method: $("method").value, ed_frame: edFrame(), view: $("view").value,
     es_frame: es === "" ? null : Number(es),
     spacing_mm: changed(spacingMm(), studio.clip.spacing_mm),
     fps: fps && (!studio.clip.fps || Math.abs(fps - studio.clip.fps) > 0.01) ? fps : null };
@@ -309,12 +317,14 @@ async function run() {
   } finally {
     $("progress").hidden = true; $("run").disabled = false;
   }
+  if (!studio.clip || studio.clip.path !== path) { say(`analysis of ${path} done (open it to see the result)`, "ok"); return; }
   await showResult();
   say("analysis done", "ok");
 }
 
 async function showResult() {
   const r = await api(`/api/result?path=${encodeURIComponent(studio.clip.path)}`);
+  if (r.tracks.length !== studio.clip.frames) throw new Error("the saved result does not match this clip; run the analysis again");
   studio.result = r;
   $("results").hidden = false;
   $("gls-value").textContent = r.gls_pct === null ? "n/a" : r.gls_pct.toFixed(2);
