@@ -27,7 +27,29 @@ def require_file(path: str | os.PathLike[str], what: str = "input file") -> Path
         raise InputNotFoundError(f"{what} {p} does not exist; check the path and spelling")
     if p.is_dir():
         raise InputNotFoundError(f"{what} {p} is a folder, not a file; give the path of a file")
+    if not p.is_file():
+        raise InputNotFoundError(
+            f"{what} {p} is not a regular file (a pipe, device or socket); give the path of a file"
+        )
     return p
+
+
+def read_text_limited(path: Path, what: str) -> str:
+    """The UTF-8 text of a regular file of at most ``MAX_TEXT_BYTES``; CorruptInputError otherwise."""
+    from echostrain.core.errors import CorruptInputError
+    from echostrain.core.limits import MAX_TEXT_BYTES
+
+    p = require_file(path, what)
+    size = p.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise CorruptInputError(
+            f"{what} {p} is {size / 2**20:.0f} MiB, above the {MAX_TEXT_BYTES // 2**20} MiB a text input may have; "
+            "give the right file"
+        )
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorruptInputError(f"{p} could not be read as text ({one_line(exc)})") from exc
 
 
 def check_spacing(

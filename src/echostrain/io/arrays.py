@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError, InvalidDataError
+from echostrain.core.limits import check_allocation
 from echostrain.io._util import check_fps, check_spacing, one_line, require_file
 from echostrain.io.video import EchoVideo, to_unit_float
 
@@ -36,6 +37,34 @@ def frames_from_array(array: np.ndarray, source: str) -> np.ndarray:
 _MAGIC = {".npy": b"\x93NUMPY", ".npz": b"PK"}
 
 
+def _check_npy_header(fh: Any, what: str) -> None:
+    """Refuse an array whose header declares more than the memory budget (before it is read)."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    except (ValueError, OSError, EOFError) as exc:
+        raise CorruptInputError(f"{what} has an unreadable NumPy header ({one_line(exc)}); the file is damaged") from exc
+    check_allocation(shape, dtype.itemsize + 4, what)  # the stored array and its float32 frames
+
+
+def _check_sizes(p: Any, suffix: str) -> None:
+    if suffix == ".npy":
+        with open(p, "rb") as fh:
+            _check_npy_header(fh, str(p))
+    elif suffix == ".npz":
+        try:
+            with zipfile.ZipFile(p) as zf:
+                for info in zf.infolist():
+                    if info.filename.endswith(".npy"):
+                        with zf.open(info) as member:
+                            _check_npy_header(member, f"{p}['{info.filename[:-4]}']")
+        except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError) as exc:
+            raise CorruptInputError(f"{p} is not a readable NumPy file ({one_line(exc)}); the file may be truncated") from exc
+
+
 def _load(path: str | os.PathLike[str]) -> Any:
     p = require_file(path, "array file")
     magic = _MAGIC.get(p.suffix.lower())
@@ -47,6 +76,7 @@ def _load(path: str | os.PathLike[str]) -> Any:
                 f"{p} is not a NumPy {p.suffix.lower()} file (wrong file header); "
                 "save arrays with numpy.save / numpy.savez"
             )
+        _check_sizes(p, p.suffix.lower())
     try:
         return np.load(p, allow_pickle=False)
     except ValueError as exc:

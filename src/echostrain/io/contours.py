@@ -18,7 +18,7 @@ from echostrain.core.errors import (
     ParameterError,
     UnsupportedFormatError,
 )
-from echostrain.io._util import as_path, one_line, require_file
+from echostrain.io._util import as_path, one_line, read_text_limited, require_file
 from echostrain.io.atomic import write_text_atomic
 
 #: Views accepted in a myocardium contour file.
@@ -28,10 +28,7 @@ MIN_CONTOUR_POINTS = 3
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorruptInputError(f"{path} could not be read as text ({one_line(exc)})") from exc
+    return read_text_limited(path, "contour file")
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -139,6 +136,8 @@ def _numbers(value: Any, what: str) -> np.ndarray:
 def _load_json(path: Path) -> Any:
     try:
         return json.loads(_read_text(path))
+    except RecursionError:
+        raise CorruptInputError(f"{path} nests JSON too deeply to be a contour; fix the file") from None
     except json.JSONDecodeError as exc:
         raise CorruptInputError(
             f"{path} is not valid JSON ({one_line(exc)}); fix the file"

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError
+from echostrain.core.limits import check_allocation
 from echostrain.io._util import one_line, require_file, to_python
 from echostrain.io.video import EchoVideo, to_unit_float
 
@@ -86,6 +87,13 @@ def read_dicom(path: str | os.PathLike[str]) -> EchoVideo:
 def _frames(ds: Any, source: str) -> np.ndarray:
     """Decoded pixel data as float32 [T, H, W] grey in [0, 1]."""
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    try:
+        declared = [int(ds.get(k, 1) or 1) for k in ("NumberOfFrames", "Rows", "Columns", "SamplesPerPixel")]
+    except (TypeError, ValueError):
+        declared = None
+    if declared is not None:
+        bits = int(ds.get("BitsAllocated", 8) or 8) if str(ds.get("BitsAllocated", 8)).isdigit() else 8
+        check_allocation(declared, max(bits // 8, 1) + 4, f"{source} (DICOM header)")
     try:
         arr = ds.pixel_array  # pydicom 3 converts YBR_* to RGB by default
     except Exception as exc:  # decoder missing, truncated data, bad header...

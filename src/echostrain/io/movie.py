@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError, InvalidDataError
+from echostrain.core.limits import check_allocation
 from echostrain.io._util import one_line, require_file
 from echostrain.io.video import EchoVideo
 
@@ -90,6 +91,8 @@ def read_movie(path: str | os.PathLike[str]) -> EchoVideo:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         declared = int(stream.frames or 0)
+        ctx = stream.codec_context
+        check_allocation((max(declared, 1), int(ctx.height or 0), int(ctx.width or 0)), 5, f"{p} (video header)")
         frames: list[np.ndarray] = []
         try:
             for frame in container.decode(stream):

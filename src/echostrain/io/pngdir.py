@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError, InputNotFoundError, InvalidDataError
+from echostrain.core.limits import check_allocation
 from echostrain.io._util import as_path, check_fps, check_spacing, one_line
 from echostrain.io.video import EchoVideo, to_unit_float
 
@@ -64,29 +66,56 @@ def read_sidecar(folder: str | os.PathLike[str]) -> dict[str, Any]:
     }
 
 
+def _check_declared_size(files: list[Path], folder: Path) -> None:
+    """Refuse a folder whose first frame's header × the frame count exceeds the memory budget."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(files[0]) as im:
+                w, h = im.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return  # _read_image reports it
+    check_allocation((len(files), h, w), 8, f"{folder} ({files[0].name} × {len(files)} frames)")
+
+
 def _read_image(path: Path) -> np.ndarray:
     """One image file as float32 grey [H, W] in [0, 1]."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            im.load()
-            mode = im.mode
-            if mode in ("L", "1"):
-                arr = np.asarray(im)
-                return to_unit_float(arr, str(path), rgb=False)
-            if mode.startswith("I;16") or mode == "I":
-                arr = np.asarray(im).astype(np.int64)
-                arr = np.clip(arr, 0, 65535).astype(np.uint16)
-                return to_unit_float(arr, str(path), rgb=False)
-            if mode == "LA":
-                return to_unit_float(np.asarray(im.getchannel("L")), str(path), rgb=False)
-            rgb = np.asarray(im.convert("RGB"))
-            return to_unit_float(rgb, str(path), rgb=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _decode(path)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise InvalidDataError(
+            f"{path} is too large an image to be an echo frame ({one_line(exc)}); give frames of normal size"
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise CorruptInputError(
             f"{path} could not be read as an image ({one_line(exc)}); replace or remove the file"
         ) from exc
+
+
+def _decode(path: Path) -> np.ndarray:
+    """Decode one image file (errors raised as PIL raises them)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        mode = im.mode
+        if mode in ("L", "1"):
+            arr = np.asarray(im)
+            return to_unit_float(arr, str(path), rgb=False)
+        if mode.startswith("I;16") or mode == "I":
+            arr = np.asarray(im).astype(np.int64)
+            arr = np.clip(arr, 0, 65535).astype(np.uint16)
+            return to_unit_float(arr, str(path), rgb=False)
+        if mode == "LA":
+            return to_unit_float(np.asarray(im.getchannel("L")), str(path), rgb=False)
+        rgb = np.asarray(im.convert("RGB"))
+        return to_unit_float(rgb, str(path), rgb=True)
 
 
 def read_png_folder(folder: str | os.PathLike[str]) -> EchoVideo:
@@ -105,6 +134,7 @@ def read_png_folder(folder: str | os.PathLike[str]) -> EchoVideo:
             f"folder {d} contains no PNG or JPEG frames; put frames named like "
             "frame_0000.png in it, or give a video file"
         )
+    _check_declared_size(files, d)
     images = [_read_image(f) for f in files]
     h0, w0 = images[0].shape
     for f, im in zip(files, images, strict=True):

@@ -45,6 +45,10 @@ def read_video(
     fps_override = check_fps(fps, "fps option")
     if not p.exists():
         raise InputNotFoundError(f"input {p} does not exist; check the path and spelling")
+    if not (p.is_dir() or p.is_file()):
+        raise InputNotFoundError(
+            f"input {p} is not a regular file or folder (a pipe, device or socket); give a clip file"
+        )
 
     suffix = p.suffix.lower()
     if p.is_dir():

@@ -29,6 +29,7 @@ from echostrain.core.errors import (
     ParameterError,
     UnsupportedFormatError,
 )
+from echostrain.core.limits import check_allocation
 from echostrain.io._util import as_path, check_fps, check_spacing, one_line, require_file, to_python
 from echostrain.io.arrays import frames_from_array
 from echostrain.io.atomic import atomic_path
@@ -188,6 +189,8 @@ def _read_members(p: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             if missing_ds or missing_attrs:
                 raise _incomplete(p, missing_ds, missing_attrs)
             attrs = {str(k): to_python(v) for k, v in fh.attrs.items()}
+            for n in SEQUENCE_DATASETS:
+                check_allocation(fh[n].shape, fh[n].dtype.itemsize, f"{p}:/{n}")
             arrays = {n: fh[n][()] for n in SEQUENCE_DATASETS}
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as exc:
         raise CorruptInputError(
@@ -275,7 +278,9 @@ def read_sequence_video(path: str | os.PathLike[str]) -> EchoVideo:
                     f"{p}: /frames is a group, not a dataset; "
                     "it is not an echostrain sequence file"
                 )
-            arr = fh["frames"][()]
+            dataset = fh["frames"]
+            check_allocation(dataset.shape, dataset.dtype.itemsize + 4, f"{p}:/frames")
+            arr = dataset[()]
             attrs = {str(k): to_python(v) for k, v in fh.attrs.items()}
             members = list(fh.keys())
     except (OSError, KeyError, ValueError, RuntimeError) as exc:
