@@ -1,0 +1,141 @@
+"""Sim-to-real ablation of training: each TAS-Net weights file measured on every yardstick in one run.
+
+For each ``--weights LABEL=PATH`` (``shipped`` = the package's weights):
+
+1. the real-clip yardstick of docs/scripts/real_benchmark.py (TAS-Net only): per
+   clip the tracked − contour endocardial GLS at the drawn ES frame, the ES
+   distance, and per-beat GLS SD and drift;
+2. the real-texture warps of that script (made once in ``--work``): MTE and the
+   tracked / true GLS ratio;
+3. synthetic held-out test sets (``--test NAME=DIR``, every ``*.h5`` of DIR):
+   MTE, GLS MAE, segmental MAE overall and on regional dysfunction.
+
+Writes ``training_ablation.md`` and ``training_ablation.csv`` to ``--out`` (one row
+per weights file). The last line prints the headline figures as key=value pairs.
+
+Usage: python docs/scripts/sim2real_training.py --weights shipped --weights ft=/tmp/run/best.safetensors
+       --test old=/tmp/test36_old --test new=/tmp/test36_new [--out docs/results/sim2real]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+from real_benchmark import CLIPS, ROOT, warp_set
+
+from echostrain.data import list_sequences
+from echostrain.evaluate.real import evaluate_real, read_ed_frames
+from echostrain.evaluate.summary import method_summary, write_rows_csv
+from echostrain.evaluate.synthetic import evaluate_sequence
+from echostrain.io import read_video, write_text_atomic
+from echostrain.track import load
+
+REAL_KEYS = ("tracked_minus_contour_gls_pct", "es_distance_mm", "beat_gls_sd_pct", "beat_drift_mm")
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        label, _, path = v.partition("=")
+        out[label] = path or None
+        if not label:
+            raise SystemExit(f"--{what} needs LABEL or LABEL=PATH, got {v!r}")
+    return out
+
+
+def real_figures(tracker, clips: Path, contours: Path, work: Path) -> dict[str, float]:
+    """Yardstick and warp figures of one tracker."""
+    rows = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, (), beats=True,
+                         ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers={"tasnet": tracker})
+    out: dict[str, float] = {}
+    for r in rows:
+        tag = r["clip"].replace("echotracker_", "")
+        for key in REAL_KEYS:
+            out[f"{tag}_{key}"] = float(r.get(key, math.nan))
+    out["mean_abs_gls_vs_contour_pct"] = float(np.mean([abs(out[f"{r['clip'].replace('echotracker_', '')}"
+                                                             "_tracked_minus_contour_gls_pct"]) for r in rows]))
+    warps = warp_set(clips, contours, work, {"tasnet": tracker})
+    for tag in ("a4c", "alax"):
+        sel = [w for w in warps if w["clip"].endswith(tag)]
+        out[f"warp_{tag}_mte_mm"] = float(np.mean([w["mte_mm"] for w in sel]))
+        out[f"warp_{tag}_gls_ratio"] = float(np.mean([w["gls_est_pct"] / w["gls_true_pct"] for w in sel]))
+    return out
+
+
+def synthetic_figures(tracker, name: str, folder: Path) -> dict[str, float]:
+    rows = [ev.row for f in list_sequences(folder) for ev in evaluate_sequence(f, {"tasnet": tracker},
+                                                                               observers=False)]
+    overall = method_summary(rows)
+    regional = method_summary([r for r in rows if r["pathology"] == "regional"])
+    return {f"{name}_n": overall["n_sequences"], f"{name}_mte_mm": overall["mte_mm"],
+            f"{name}_gls_mae_pct": overall["gls_mae_pct"], f"{name}_segment_mae_pct": overall["segment_mae_pct"],
+            f"{name}_regional_segment_mae_pct": regional["segment_mae_pct"]}
+
+
+def table(rows: list[dict], tests: list[str]) -> str:
+    cols = [("weights", "weights", "{}"),
+            ("A4C tracked − contour GLS (%)", "a4c_tracked_minus_contour_gls_pct", "{:+.1f}"),
+            ("ALAX tracked − contour GLS (%)", "alax_tracked_minus_contour_gls_pct", "{:+.1f}"),
+            ("A4C / ALAX ES distance (mm)", ("a4c_es_distance_mm", "alax_es_distance_mm"), "{:.2f} / {:.2f}"),
+            ("ALAX beat GLS SD (%) / drift (mm)", ("alax_beat_gls_sd_pct", "alax_beat_drift_mm"), "{:.2f} / {:.2f}"),
+            ("warp MTE A4C / ALAX (mm)", ("warp_a4c_mte_mm", "warp_alax_mte_mm"), "{:.3f} / {:.3f}"),
+            ("warp tracked / true GLS A4C / ALAX", ("warp_a4c_gls_ratio", "warp_alax_gls_ratio"), "{:.2f} / {:.2f}")]
+    for t in tests:
+        cols.append((f"{t}: MTE (mm) / GLS MAE / seg. MAE / regional seg. MAE (%)",
+                     (f"{t}_mte_mm", f"{t}_gls_mae_pct", f"{t}_segment_mae_pct", f"{t}_regional_segment_mae_pct"),
+                     "{:.3f} / {:.2f} / {:.2f} / {:.2f}"))
+
+    def cell(r: dict, key, fmt: str) -> str:
+        vals = [r.get(k) for k in key] if isinstance(key, tuple) else [r.get(key)]
+        if any(v is None or (isinstance(v, float) and not math.isfinite(v)) for v in vals):
+            return "—"
+        return fmt.format(*vals)
+
+    lines = ["| " + " | ".join(c[0] for c in cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(r, k, f) for _, k, f in cols) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", action="append", required=True, help="LABEL or LABEL=PATH (repeat)")
+    parser.add_argument("--test", action="append", default=[], help="NAME=DIR of a synthetic test set (repeat)")
+    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    args = parser.parse_args()
+    clips = args.work / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    for stem, (name, spacing, fps) in CLIPS.items():
+        v = read_video(args.realdata / name)
+        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
+                 spacing_mm=np.array(spacing))
+    contours = ROOT / "docs" / "results" / "real_contours"
+    tests = _pairs(args.test, "test")
+    rows = []
+    for label, path in _pairs(args.weights, "weights").items():
+        tracker = load("tasnet", weights=path)
+        row: dict = {"weights": label, "path": path or "shipped"}
+        row |= real_figures(tracker, clips, contours, args.work)
+        for name, folder in tests.items():
+            row |= synthetic_figures(tracker, name, Path(folder))
+        rows.append(row)
+        print(label, {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_rows_csv(args.out / "training_ablation.csv", rows)
+    write_text_atomic(args.out / "training_ablation.md", "# TAS-Net weights on every yardstick\n\n"
+                      + table(rows, list(tests)))
+    print(table(rows, list(tests)))
+    heads = []
+    for r in rows:
+        for key in ("mean_abs_gls_vs_contour_pct", "warp_a4c_mte_mm", "warp_alax_mte_mm", "warp_a4c_gls_ratio",
+                    *(f"{t}_mte_mm" for t in tests), *(f"{t}_segment_mae_pct" for t in tests)):
+            heads.append(f"{r['weights']}_{key}={r[key]:.3f}")
+    print(" ".join(heads))
+
+
+if __name__ == "__main__":
+    main()
