@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from echostrain.core.errors import ParameterError
@@ -50,3 +52,32 @@ def clip_to_image(xy_px: np.ndarray, shape_hw: tuple[int, int]) -> np.ndarray:
     """``xy_px [..., 2]`` moved onto the nearest point inside the image (:func:`inside_image`)."""
     h, w = (int(v) for v in shape_hw)
     return np.clip(np.asarray(xy_px, dtype=np.float64), 0.0, [w - 1, h - 1])
+
+
+_DEVICE = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
+
+
+def check_device(device: object) -> str:
+    """A torch device name that this PyTorch can use (``cpu``, ``cuda``, ``cuda:N``, ``mps``); else ParameterError.
+
+    Torch is imported only for a GPU name, to see whether it is there.
+    """
+    name = str(device).strip().lower()
+    if not _DEVICE.match(name):
+        raise ParameterError(f"`device` {device!r} is not a device name; use cpu, cuda, cuda:N or mps")
+    if name.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ParameterError(f"`device` {name} was asked for but this PyTorch sees no CUDA device; use cpu")
+        index = int(name.split(":")[1]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ParameterError(
+                f"`device` {name}: this machine has {torch.cuda.device_count()} CUDA device(s); use cuda:0…"
+            )
+    if name == "mps":
+        import torch
+
+        if not torch.backends.mps.is_available():
+            raise ParameterError("`device` mps was asked for but this PyTorch sees no MPS device; use cpu")
+    return name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from echostrain.core.checks import check_device
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import ENGINES
 from echostrain.sim.calibration import load_calibration
@@ -14,6 +15,7 @@ from echostrain.sim.scatterers import Scatterers
 
 def make_engine(name: str, probe: PhasedArray, scan: SectorScan, device: str = "cpu"):
     """The engine called ``name`` (``fast`` or ``simus``) for a probe and scan."""
+    device = check_device(device)
     key = str(name).strip().lower()
     if key == "fast":
         from echostrain.sim.engines.fast_engine import FastEngine

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from echostrain.core.checks import check_device
 from echostrain.core.errors import ParameterError
 from echostrain.track.base import MIN_TRACK_FRAMES, Tracker, TrackResult, check_track_input
 
@@ -28,7 +29,7 @@ def load(name: str = "tasnet", weights: str | os.PathLike[str] | None = None, de
     if key == "tasnet":
         from echostrain.track.tasnet import TASNetTracker
 
-        return TASNetTracker(weights=weights, device=device)
+        return TASNetTracker(weights=weights, device=check_device(device))
     if weights is not None:
         raise ParameterError(f"`weights` applies to tasnet only, not to {key}")
     if key == "blockmatch":

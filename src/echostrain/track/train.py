@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from echostrain.core.checks import check_device
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_MID
 from echostrain.data.clips import ClipSettings, ClipSource, collate_sequences, draw_clip
@@ -87,8 +88,7 @@ def _dist() -> tuple[int, int]:
 
 
 def _device(config: TrainConfig) -> torch.device:
-    if config.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ParameterError(f"`device` {config.device} was asked for but PyTorch sees no CUDA device; use cpu")
+    check_device(config.device)
     if config.device == "cuda":
         return torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
     return torch.device(config.device)

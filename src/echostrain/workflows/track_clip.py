@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from echostrain.core.checks import check_device
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_NONE, SEGMENT_NONE
 from echostrain.io import TrackSet, read_video, write_tracks
@@ -66,6 +67,7 @@ def track_clip(
     """
     if (points is None) == (contour is None):
         raise ParameterError("give exactly one of `points` (a CSV) or `contour` (an ED contour)")
+    device = check_device(device)
     video = read_video(clip, spacing_mm=spacing_mm, fps=fps)
     if video.spacing_mm is None:
         raise ParameterError(f"{clip} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
