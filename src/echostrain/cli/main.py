@@ -56,8 +56,24 @@ app.command("studio")(studio.studio)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: option errors, like every other error, as one line and exit code 2."""
+    import sys
+
+    try:  # typer ≥ 0.20 carries its own copy of click
+        from typer._click import exceptions as click_errors
+    except ImportError:  # pragma: no cover - older typer on click
+        import click.exceptions as click_errors
+
+    try:
+        code = app(standalone_mode=False)
+    except click_errors.UsageError as exc:
+        where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        print(f"echostrain: error: {' '.join(exc.format_message().split())}{where}", file=sys.stderr)
+        sys.exit(2)
+    except (click_errors.Abort, KeyboardInterrupt):
+        print("echostrain: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

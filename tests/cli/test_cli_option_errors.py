@@ -1,0 +1,22 @@
+"""Option errors (typer/click's) come out as the project's one line and exit code 2, like every other error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize("args, text", [
+    (["info", "clip.npy", "--fps", "abc"], "Invalid value for '--fps'"),
+    (["info"], "Missing argument"),
+    (["nosuch"], "No such command"),
+    (["track", "clip.npy", "--bogus"], "No such option"),
+])
+def test_option_errors_are_one_line(args, text):
+    done = subprocess.run([sys.executable, "-m", "echostrain", *args], capture_output=True, text=True, timeout=60)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("echostrain: error: ") and text in lines[0] and "--help" in lines[0]
+    assert done.stdout == ""
