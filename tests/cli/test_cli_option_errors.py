@@ -20,3 +20,12 @@ def test_option_errors_are_one_line(args, text):
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert lines[0].startswith("echostrain: error: ") and text in lines[0] and "--help" in lines[0]
     assert done.stdout == ""
+
+
+def test_file_system_refusals_are_one_line(tmp_path):
+    out = tmp_path / ("a" * 300 + ".png")
+    done = subprocess.run([sys.executable, "-m", "echostrain", "simulate-frame", "--out", str(out), "--scatterers",
+                           "2000"], capture_output=True, text=True, timeout=120)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "File name too long" in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -49,3 +49,32 @@ def test_wall_points_checks_the_query_frame_and_the_spacing(tmp_path):
     no_spacing = EchoVideo(video.frames, spacing_mm=None, fps=FPS)
     with pytest.raises(ParameterError, match="`spacing_mm`"):
         wall_points(str(contour), no_spacing)
+
+
+def test_contour_frame_must_be_the_tracked_frame_and_points_are_bounded(tmp_path):
+    import json
+
+    from echostrain.track.wall import MAX_POINTS_PER_SEGMENT
+
+    _, contour, _, video = wall_scene(1, tmp_path)
+    data = json.loads(contour.read_text())
+    for frame, text in ((5, "drawn on frame 5, but the wall is tracked from frame 0"),
+                        (99, "drawn on frame 99, but")):
+        contour.write_text(json.dumps({**data, "frame": frame}))
+        with pytest.raises(ParameterError, match=text):
+            wall_points(str(contour), video)
+    contour.write_text(json.dumps({**data, "frame": 5}))
+    _, wall = wall_points(str(contour), video, query_frame=5)  # the frame it was drawn on
+    assert len(wall) > 0
+    with pytest.raises(ParameterError, match=f"within 1…{MAX_POINTS_PER_SEGMENT}"):
+        wall_points(str(contour), video, query_frame=5, points_per_segment=1_000_000_000)
+
+
+def test_given_es_must_follow_ed():
+    from echostrain.strain.phases import detect_ed_es
+
+    length = np.array([10.0, 9.5, 9.0, 9.2, 9.8, 10.0])
+    assert detect_ed_es(length, 0, 2) == (0, 2)
+    for ed, es in ((3, 3), (4, 1)):
+        with pytest.raises(ParameterError, match=f"ES frame {es} must come after the ED frame {ed}"):
+            detect_ed_es(length, ed, es)

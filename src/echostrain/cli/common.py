@@ -71,6 +71,12 @@ def handles_errors(func: F | None = None, *, flags: Mapping[str, str] | None = N
                 text = " ".join(render_parameters(str(exc), names).split())
                 print(f"echostrain: error: {text}", file=sys.stderr)
                 raise typer.Exit(code=2) from None
+            except OSError as exc:  # the file system refused: a name too long, no permission, disk full…
+                where = f"{exc.filename}: " if exc.filename else ""
+                reason = exc.strerror or " ".join(str(exc).split())
+                print(f"echostrain: error: {where}{reason}; check the path, its length and its permissions",
+                      file=sys.stderr)
+                raise typer.Exit(code=2) from None
 
         return wrapper  # type: ignore[return-value]
 

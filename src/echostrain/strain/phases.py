@@ -18,7 +18,8 @@ def detect_ed_es(
     first one); ES is the shortest frame, on the curve smoothed over 3
     frames, from ED to the next such stretch (or the clip's end), or, when ED
     is the last frame, the shortest frame before it. Frames that are given
-    are kept; with only ES given, ED is the longest frame before it.
+    are kept (ES after ED when both are given); with only ES given, ED is the
+    longest frame before it.
     """
     length = np.asarray(length_mm, dtype=float)
     n = length.shape[0]
@@ -28,6 +29,11 @@ def detect_ed_es(
         if f is not None and not 0 <= f < n:
             raise ParameterError(f"{name} frame {f} is outside the clip (0…{n - 1})")
     if ed_frame is not None and es_frame is not None:
+        if es_frame <= ed_frame:
+            raise ParameterError(
+                f"ES frame {es_frame} must come after the ED frame {ed_frame} (systole runs ED → ES); "
+                "give an ES frame later than ED"
+            )
         return int(ed_frame), int(es_frame)
     smooth = uniform_filter1d(length, size=3, mode="nearest") if n >= 5 else length
     if es_frame is not None:

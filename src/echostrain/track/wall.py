@@ -21,6 +21,7 @@ from echostrain.anatomy.polyline import to_mm
 from echostrain.core.checks import clip_to_image
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import POINTS_PER_SEGMENT
+from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.tracks import TrackSet
 from echostrain.io.video import EchoVideo
 from echostrain.strain import StrainResult, compute_strain
@@ -38,6 +39,10 @@ def query_points(xy_px: np.ndarray, frame: int = 0) -> np.ndarray:
     """
     xy = np.asarray(xy_px, dtype=np.float64).reshape(-1, 2)
     return np.concatenate([np.full((len(xy), 1), float(frame)), xy], axis=1)
+
+
+#: Most wall points per segment and layer (3 layers × (6·m + 1) points are tracked).
+MAX_POINTS_PER_SEGMENT = 100
 
 
 def wall_points(
@@ -75,6 +80,19 @@ def wall_points(
     if not 0 <= query_frame < video.n_frames:
         raise ParameterError(
             f"`query_frame` {query_frame} is outside {video.source}'s frames 0…{video.n_frames - 1}"
+        )
+    if isinstance(points_per_segment, bool) or not 1 <= int(points_per_segment) <= MAX_POINTS_PER_SEGMENT:
+        raise ParameterError(
+            f"`points_per_segment` must be within 1…{MAX_POINTS_PER_SEGMENT}, got {points_per_segment}"
+        )
+    drawn = read_myocardium_contours(str(contour))["frame"]
+    if drawn is not None and drawn != query_frame:
+        raise ParameterError(
+            f"{contour} was drawn on frame {drawn}, but the wall is tracked from frame {query_frame}; "
+            f"give `query_frame` {drawn} or fix the contour's \"frame\""
+            if drawn < video.n_frames else
+            f"{contour} was drawn on frame {drawn}, but {video.source} has frames 0…{video.n_frames - 1}; "
+            "check that the contour belongs to this clip"
         )
     myo = load_myocardium(str(contour), view=view, spacing_mm=video.spacing_mm, image_shape_hw=video.shape_hw)
     return myo, myo.sample_points(points_per_segment)
