@@ -29,3 +29,15 @@ def test_file_system_refusals_are_one_line(tmp_path):
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert done.returncode == 2 and len(lines) == 1 and "File name too long" in lines[0], done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, text", [
+    (["simulate", "--out", "{d}/s.h5", "--frames", "100000000000"], "above the limit of 2000 frames"),
+    (["simulate", "--out", "{d}/s.h5", "--frames", "20", "--per-cell", "1e12"], "use fewer scatterers per cell"),
+])
+def test_options_that_would_allocate_too_much_are_refused_at_once(tmp_path, args, text):
+    done = subprocess.run([sys.executable, "-m", "echostrain", *(a.format(d=tmp_path) for a in args)],
+                          capture_output=True, text=True, timeout=60)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and text in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []

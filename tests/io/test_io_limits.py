@@ -144,3 +144,15 @@ def test_budget_refuses_a_normal_clip_when_set_low_and_names_the_variable(tmp_pa
     assert read_video(tmp_path / "clip.npy").frames.shape == arr.shape
     line = one_line_exit_2(cli("info", tmp_path / "clip.npy", env={MEMORY_ENV: "10"}))
     assert "20×400×500" in line and MEMORY_ENV in line
+
+
+def test_overlay_radius_is_bounded():
+    from echostrain.core.errors import ParameterError
+    from echostrain.io import overlay_points
+    from echostrain.io.overlay import MAX_RADIUS_PX
+
+    frames = np.zeros((2, 20, 20), np.float32)
+    pts = np.full((2, 1, 2), 10.0)
+    assert overlay_points(frames, pts, radius_px=MAX_RADIUS_PX).shape == (2, 20, 20, 3)
+    with pytest.raises(ParameterError, match="above the limit of 50 px"):
+        overlay_points(frames, pts, radius_px=100000)

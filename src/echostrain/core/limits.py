@@ -41,7 +41,8 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:.1f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:.0f} MiB"
 
 
-def check_allocation(shape: Iterable[int], bytes_per_element: float, what: str) -> None:
+def check_allocation(shape: Iterable[int], bytes_per_element: float, what: str, *,
+                     fix: str = "give a smaller clip") -> None:
     """Raise InvalidDataError if an array of ``shape`` would exceed the memory budget.
 
     ``bytes_per_element`` counts every copy a reader makes (e.g. the stored
@@ -56,7 +57,7 @@ def check_allocation(shape: Iterable[int], bytes_per_element: float, what: str) 
         shape_text = "×".join(str(d) for d in dims)
         raise InvalidDataError(
             f"{what} declares {shape_text} values, which would need {_gib(need)} of memory, above the "
-            f"budget of {_gib(budget)}; give a smaller clip or raise the budget with {MEMORY_ENV}=<MiB>"
+            f"budget of {_gib(budget)}; {fix} or raise the budget with {MEMORY_ENV}=<MiB>"
         )
 
 

@@ -20,6 +20,10 @@ LAYER_COLORS: dict[int, tuple[int, int, int]] = {
 DEFAULT_COLOR: tuple[int, int, int] = (0, 255, 0)
 
 
+#: Largest point radius drawn (px).
+MAX_RADIUS_PX = 50
+
+
 def _disc_offsets(radius_px: float) -> tuple[np.ndarray, np.ndarray]:
     """Integer (dy, dx) offsets of pixels within ``radius_px`` of the centre pixel."""
     r = math.floor(radius_px)
@@ -102,6 +106,10 @@ def overlay_points(
         and radius_px >= 0
     ):
         raise ParameterError(f"overlay_points: radius_px must be a number ≥ 0, got {radius_px!r}")
+    if radius_px > MAX_RADIUS_PX:
+        raise ParameterError(
+            f"overlay_points: radius_px {radius_px:g} is above the limit of {MAX_RADIUS_PX} px; draw smaller points"
+        )
 
     n = pts.shape[1]
     color = _point_colors(n, colors, labels)

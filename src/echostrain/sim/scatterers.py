@@ -8,6 +8,7 @@ import numpy as np
 
 from echostrain.anatomy.echomap import EchogenicityMap
 from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.limits import check_allocation
 from echostrain.sim.probe import PhasedArray, SectorScan
 
 
@@ -98,6 +99,8 @@ def fill_sector(
     if not (np.isfinite(per_cell) and per_cell > 0):
         raise ParameterError(f"scatterers per resolution cell must be positive, got {per_cell}")
     n = int(round(per_cell * sector_cell_count(probe, scan)))
+    check_allocation((n,), 64, f"`per_cell` {per_cell:g} (scatterers per resolution cell)",
+                     fix="use fewer scatterers per cell")
     r0, r1 = scan.min_depth_m, scan.depth_m
     r = np.sqrt(rng.uniform(r0**2, r1**2, n))  # uniform per unit area
     theta = rng.uniform(-scan.half_angle_rad, scan.half_angle_rad, n)

@@ -13,6 +13,10 @@ from echostrain.sim.post import BModeSettings
 from echostrain.sim.probe import SectorScan
 
 
+#: Most frames a sequence may have (about 20 s at 100 frames/s).
+MAX_FRAMES = 2000
+
+
 @dataclass(frozen=True)
 class SequenceConfig:
     """How to simulate a sequence (everything but the seed)."""
@@ -37,5 +41,9 @@ class SequenceConfig:
             object.__setattr__(self, "pathology", check_pathology(self.pathology))
         if self.n_frames is not None and self.n_frames < 2:
             raise ParameterError(f"a sequence needs at least 2 frames, got {self.n_frames}")
+        if self.n_frames is not None and self.n_frames > MAX_FRAMES:
+            raise ParameterError(
+                f"`n_frames` {self.n_frames} is above the limit of {MAX_FRAMES} frames; simulate fewer frames"
+            )
         if not self.per_cell > 0:
             raise ParameterError(f"scatterers per resolution cell must be positive, got {self.per_cell}")
