@@ -156,3 +156,25 @@ def test_overlay_radius_is_bounded():
     assert overlay_points(frames, pts, radius_px=MAX_RADIUS_PX).shape == (2, 20, 20, 3)
     with pytest.raises(ParameterError, match="above the limit of 50 px"):
         overlay_points(frames, pts, radius_px=100000)
+
+
+def test_blank_clips_complex_values_and_wrong_output_names_are_refused(tmp_path):
+    from echostrain.core.errors import OutputPathError, ParameterError
+    from echostrain.io import TrackSet
+    from echostrain.io.overlay_files import write_overlay
+    from echostrain.report.figure_paths import png_path
+
+    np.save(tmp_path / "black.npy", np.zeros((6, 40, 40), np.uint8))
+    (tmp_path / "pts.csv").write_text("x,y\n10,10\n20,20\n")
+    done = cli("track", tmp_path / "black.npy", "--points", tmp_path / "pts.csv", "--out", tmp_path / "t.npz",
+               "--spacing-mm", "0.3,0.3")
+    assert "blank" in one_line_exit_2(done) and not (tmp_path / "t.npz").exists()
+    with pytest.raises(InvalidDataError, match="complex"):
+        TrackSet(np.ones((3, 2, 2)) * (1 + 1j), (0.3, 0.3), np.zeros(2), np.zeros(2))
+    with pytest.raises(ParameterError, match="real number"):
+        TrackSet(np.ones((3, 2, 2)), (0.3, 0.3), np.zeros(2), np.zeros(2), fps=np.complex128(25 + 1j))
+    with pytest.raises(OutputPathError, match="ending in .png"):
+        png_path(tmp_path / "p.xyz")
+    with pytest.raises(ParameterError, match="MP4 movie"):
+        write_overlay(tmp_path / "o.avi", np.zeros((2, 8, 8), np.float32), np.full((2, 1, 2), 4.0))
+    assert not (tmp_path / "o.avi").exists()

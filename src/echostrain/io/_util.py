@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from echostrain.core.errors import InputNotFoundError, ParameterError
 
 
@@ -58,6 +60,8 @@ def check_spacing(
     """Validate a pixel spacing ``(dy, dx)`` in mm; ``None`` passes through."""
     if value is None:
         return None
+    if np.iscomplexobj(value):
+        raise error(f"{source}: spacing_mm must be real numbers (dy, dx) in mm, got complex values")
     try:
         dy, dx = (float(v) for v in value)
     except (TypeError, ValueError) as exc:
@@ -77,6 +81,8 @@ def check_fps(value: Any, source: str, *, error: type[Exception] = ParameterErro
     """Validate a frame rate in frames/s; ``None`` passes through."""
     if value is None:
         return None
+    if np.iscomplexobj(value):
+        raise error(f"{source}: fps must be a real number of frames/s, got {value!r}")
     try:
         fps = float(value)
     except (TypeError, ValueError) as exc:

@@ -31,10 +31,16 @@ def write_overlay(
 ) -> Path:
     """Draw ``tracks_px [T, N, 2]`` (coloured by ``labels``, the layer codes) on ``frames`` and write them.
 
-    ``out`` ending in .mp4/.m4v/.mov is a movie; anything else a folder of PNG frames.
+    ``out`` ending in .mp4/.m4v/.mov is a movie; a name without a suffix a folder
+    of PNG frames; any other suffix is refused (before anything is drawn).
     """
-    rgb = overlay_points(frames, tracks_px, labels=labels, radius_px=radius_px)
     path = Path(out)
+    if path.suffix and path.suffix.lower() not in MP4_SUFFIXES:
+        raise ParameterError(
+            f"`out` {path.name}: an overlay is an MP4 movie ({', '.join(MP4_SUFFIXES)}) or a folder of PNG frames "
+            "(a name without a suffix); rename it"
+        )
+    rgb = overlay_points(frames, tracks_px, labels=labels, radius_px=radius_px)
     rate = fps or FALLBACK_FPS
     if path.suffix.lower() in MP4_SUFFIXES:
         return Path(write_mp4(path, rgb, fps=rate, spacing_mm=spacing_mm))

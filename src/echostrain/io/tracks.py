@@ -83,6 +83,8 @@ class TrackSet:
 
     def __post_init__(self) -> None:
         src = str(self.source)
+        if np.iscomplexobj(self.tracks):
+            raise InvalidDataError(f"{src}: tracks must be real (x, y) px, got complex values")
         try:
             tracks = np.asarray(self.tracks, dtype=np.float64)
         except (TypeError, ValueError) as exc:

@@ -21,6 +21,7 @@ from matplotlib.patches import Wedge
 
 from echostrain.anatomy.segments import AHA18_NAMES
 from echostrain.io.atomic import atomic_path
+from echostrain.report.figure_paths import png_path
 
 #: Centre angle (degrees, counter-clockwise from 3 o'clock) of the six walls in every ring.
 WALL_ANGLES_DEG = {"anterior": 90.0, "anteroseptal": 150.0, "inferoseptal": 210.0,
@@ -39,6 +40,7 @@ def bullseye_geometry(segment: int) -> tuple[float, float, float, float]:
 
 def plot_bullseye(values_pct: dict[int, float], path: str | os.PathLike[str], title: str | None = None) -> Path:
     """Draw the bull's-eye of ``values_pct`` (AHA number → strain %) to a PNG."""
+    path = png_path(path)
     cmap = colormaps["RdBu"]
     norm = Normalize(-STRAIN_LIMIT_PCT, STRAIN_LIMIT_PCT)
     fig = Figure(figsize=(4.6, 4.9), dpi=110)

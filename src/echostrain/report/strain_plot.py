@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from echostrain.anatomy.segments import segment_names
 from echostrain.core.vocabulary import N_SEGMENTS
 from echostrain.io.atomic import atomic_path
+from echostrain.report.figure_paths import png_path
 from echostrain.strain.analysis import StrainResult
 
 _SEGMENT_COLOURS = ("#d62728", "#ff7f0e", "#bcbd22", "#2ca02c", "#17becf", "#1f77b4")
@@ -21,6 +22,7 @@ def plot_strain_curves(result: StrainResult, path: str | Path, title: str | None
     The x axis is time in ms when the frame rate is known, else frames; ED
     and ES are marked.
     """
+    path = png_path(path)
     t = np.arange(result.n_frames, dtype=float)
     xlabel = "frame"
     if result.fps:

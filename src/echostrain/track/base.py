@@ -41,6 +41,16 @@ class TrackResult:
     seconds: float = 0.0
 
 
+#: A clip no brighter than this everywhere is blank (the sector threshold of io.sector).
+BLANK_LEVEL = 2 / 255
+
+
+def check_not_blank(frames: np.ndarray, source: str) -> None:
+    """InvalidDataError if every pixel of ``frames`` (float in [0, 1]) is black: a blank clip has nothing to track."""
+    if float(np.max(frames)) <= BLANK_LEVEL:
+        raise InvalidDataError(f"{source} is blank (every pixel black), so there is nothing to track; check the file")
+
+
 def check_track_input(frames: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Validate and convert: frames float32 [T, H, W] in [0, 1], queries float64 [N, 3] (t, x, y)."""
     f = np.asarray(frames)

@@ -29,6 +29,7 @@ from echostrain.report.html import Html
 from echostrain.report.strain_plot import plot_strain_curves
 from echostrain.strain import average_gls, bullseye_pct
 from echostrain.track import check_track_input, load
+from echostrain.track.base import check_not_blank
 from echostrain.core.vocabulary import POINTS_PER_SEGMENT
 from echostrain.track.wall import WallTracking, query_points, track_wall, wall_points
 
@@ -58,6 +59,7 @@ def _prepare(clips: list[Path], contours: list[Path], views: list[str | None], *
     prepared = []
     for clip_path, contour_path, view in zip(clips, contours, views):
         video = read_video(clip_path, spacing_mm=spacing_mm, fps=fps)
+        check_not_blank(video.frames, str(clip_path))
         myo, wall = wall_points(str(contour_path), video, view=view, points_per_segment=points_per_segment,
                                 query_frame=query_frame)
         check_track_input(video.frames, query_points(wall.xy_px, query_frame))

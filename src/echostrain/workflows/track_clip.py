@@ -15,6 +15,7 @@ from echostrain.io import TrackSet, read_video, write_tracks
 from echostrain.io.overlay_files import write_overlay
 from echostrain.io.points import read_points_csv
 from echostrain.track import check_track_input, load
+from echostrain.track.base import check_not_blank
 from echostrain.core.vocabulary import POINTS_PER_SEGMENT
 from echostrain.track.wall import query_points, wall_points
 
@@ -69,6 +70,7 @@ def track_clip(
         raise ParameterError("give exactly one of `points` (a CSV) or `contour` (an ED contour)")
     device = check_device(device)
     video = read_video(clip, spacing_mm=spacing_mm, fps=fps)
+    check_not_blank(video.frames, str(clip))
     if video.spacing_mm is None:
         raise ParameterError(f"{clip} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
     queries, layer, segment, the_view = _queries(video, points=points, contour=contour, query_frame=query_frame,
