@@ -41,3 +41,31 @@ def test_options_that_would_allocate_too_much_are_refused_at_once(tmp_path, args
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert done.returncode == 2 and len(lines) == 1 and text in lines[0], done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_appear_together_or_not_at_all(tmp_path):
+    """track --overlay naming a folder, strain --plot in a missing folder: refused before anything is written."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "clip.npy", (rng.random((6, 40, 40)) * 200 + 20).astype(np.uint8))
+    (tmp_path / "pts.csv").write_text("x,y\n10,10\n20,20\n")
+    (tmp_path / "dir.mp4").mkdir()
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "echostrain", *map(str, args)], capture_output=True, text=True,
+                              timeout=120)
+
+    done = run("track", tmp_path / "clip.npy", "--points", tmp_path / "pts.csv", "--out", tmp_path / "t.npz",
+               "--spacing-mm", "0.3,0.3", "--model", "opticalflow", "--overlay", tmp_path / "dir.mp4")
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "--overlay" in lines[0] and "is a folder" in lines[0]
+    assert not (tmp_path / "t.npz").exists()
+    done = run("track", tmp_path / "clip.npy", "--points", tmp_path / "pts.csv", "--out", tmp_path / "t.npz",
+               "--spacing-mm", "0.3,0.3", "--model", "opticalflow")
+    assert done.returncode == 0, done.stderr
+    for plot, text in ((tmp_path / "missing" / "p.png", "does not exist"), (tmp_path / "p.xyz", ".png")):
+        done = run("strain", tmp_path / "t.npz", "--out", tmp_path / "s.json", "--plot", plot)
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        assert done.returncode == 2 and len(lines) == 1 and text in lines[0], done.stderr
+        assert not (tmp_path / "s.json").exists() and not (tmp_path / "p.xyz").exists()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from echostrain.cli.common import console, handles_errors, parse_pair
+from echostrain.cli.common import check_output, console, handles_errors, parse_pair
 from echostrain.cli.demo import strain_table
 
 
@@ -29,6 +29,11 @@ def strain(
     from echostrain.io.tracks import read_tracks
     from echostrain.strain.analysis import compute_strain
 
+    # both outputs checked before either is written: they appear together or not at all
+    if out is not None:
+        check_output(out, "--out")
+    if plot is not None:
+        check_output(plot, "--plot", suffixes=(".png",), what="a .png")
     ts = read_tracks(tracks)
     result = compute_strain(
         ts.tracks, ts.spacing_mm, ts.layer, ts.segment,

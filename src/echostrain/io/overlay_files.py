@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from echostrain.core.checks import first_outside
-from echostrain.core.errors import GeometryError, ParameterError
+from echostrain.core.errors import GeometryError, OutputPathError, ParameterError
 from echostrain.core.vocabulary import MP4_SUFFIXES
 from echostrain.io.overlay import overlay_points
 from echostrain.io.tracks import TrackSet
@@ -17,6 +17,24 @@ from echostrain.io.write import write_mp4, write_png_frames
 
 #: Frame rate of an overlay when neither the clip nor the tracks have one.
 FALLBACK_FPS = 25.0
+
+
+def check_overlay_out(out: str | os.PathLike[str], parameter: str = "out") -> Path:
+    """``out`` as a Path if it can take an overlay: an MP4 name that is not a folder, or a suffix-less folder name.
+
+    ``parameter`` is the caller's name of ``out`` (in the messages).
+    """
+    path = Path(out)
+    if path.suffix and path.suffix.lower() not in MP4_SUFFIXES:
+        raise ParameterError(
+            f"`{parameter}` {path.name}: an overlay is an MP4 movie ({', '.join(MP4_SUFFIXES)}) or a folder of PNG frames "
+            "(a name without a suffix); rename it"
+        )
+    if path.suffix and path.is_dir():
+        raise OutputPathError(f"`{parameter}` {path} is a folder; give the name of an .mp4 file")
+    if not path.parent.is_dir():
+        raise OutputPathError(f"the folder of `{parameter}` ({path.parent}) does not exist; create it first")
+    return path
 
 
 def write_overlay(
@@ -34,12 +52,7 @@ def write_overlay(
     ``out`` ending in .mp4/.m4v/.mov is a movie; a name without a suffix a folder
     of PNG frames; any other suffix is refused (before anything is drawn).
     """
-    path = Path(out)
-    if path.suffix and path.suffix.lower() not in MP4_SUFFIXES:
-        raise ParameterError(
-            f"`out` {path.name}: an overlay is an MP4 movie ({', '.join(MP4_SUFFIXES)}) or a folder of PNG frames "
-            "(a name without a suffix); rename it"
-        )
+    path = check_overlay_out(out)
     rgb = overlay_points(frames, tracks_px, labels=labels, radius_px=radius_px)
     rate = fps or FALLBACK_FPS
     if path.suffix.lower() in MP4_SUFFIXES:

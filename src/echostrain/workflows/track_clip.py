@@ -12,7 +12,7 @@ from echostrain.core.checks import check_device
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_NONE, SEGMENT_NONE
 from echostrain.io import TrackSet, read_video, write_tracks
-from echostrain.io.overlay_files import write_overlay
+from echostrain.io.overlay_files import check_overlay_out, write_overlay
 from echostrain.io.points import read_points_csv
 from echostrain.track import check_track_input, load
 from echostrain.track.base import check_not_blank
@@ -69,6 +69,8 @@ def track_clip(
     if (points is None) == (contour is None):
         raise ParameterError("give exactly one of `points` (a CSV) or `contour` (an ED contour)")
     device = check_device(device)
+    if overlay is not None:
+        check_overlay_out(overlay, parameter="overlay")
     video = read_video(clip, spacing_mm=spacing_mm, fps=fps)
     check_not_blank(video.frames, str(clip))
     if video.spacing_mm is None:
@@ -83,6 +85,10 @@ def track_clip(
     tracks_path = Path(write_tracks(out, ts))
     movie = None
     if overlay is not None:
-        movie = write_overlay(overlay, video.frames, ts.tracks, labels=ts.layer, fps=video.fps,
-                              spacing_mm=video.spacing_mm)
+        try:
+            movie = write_overlay(overlay, video.frames, ts.tracks, labels=ts.layer, fps=video.fps,
+                                  spacing_mm=video.spacing_mm)
+        except BaseException:  # the outputs appear together or not at all (Ctrl-C included)
+            tracks_path.unlink(missing_ok=True)
+            raise
     return ClipTracking(ts, tracker.name, result.seconds, tracks_path, movie)
