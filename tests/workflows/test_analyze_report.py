@@ -107,3 +107,21 @@ def test_analyze_bad_input(report, tmp_path):
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and text in lines[0], proc.stderr
         assert not (tmp_path / "rep").exists()
+
+
+def test_report_files_appear_together(report, tmp_path):
+    """A report file name taken by a folder is refused before any work; no temporary folder is ever left."""
+    import sys
+
+    out_dir, _ = report
+    d = out_dir.parent
+    assert not [p for p in d.iterdir() if p.name.startswith(".")]  # the finished report left nothing behind
+    rep = tmp_path / "rep"
+    (rep / "bullseye.png").mkdir(parents=True)
+    done = subprocess.run([sys.executable, "-m", "echostrain", "analyze", str(d / "a4c.h5"), "--contour",
+                           str(d / "ed.json"), "--model", "blockmatch", "--out", str(rep)],
+                          capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "is a folder" in lines[0], done.stderr
+    assert [p.name for p in rep.iterdir()] == ["bullseye.png"] and not list((rep / "bullseye.png").iterdir())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

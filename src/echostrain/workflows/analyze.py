@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -145,25 +147,44 @@ def analyze(
                 f"`es_frames` {es} of {clip_path.name} must come after the ED frame {query_frame} "
                 f"and within the clip's {video.frames.shape[0]} frames"
             )
-    tracker = load(method, weights=weights)
-    out.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
-    per_clip, results = [], []
-    for (clip_path, video, myo, wall), es in zip(prepared, es_list):
-        name = unique_stem(clip_path, used)
-        say(f"{name}: tracking {len(wall)} wall points with {tracker.name}")
-        tracked = track_wall(tracker, video, wall, view=myo.view, query_frame=query_frame,  # contour drawn on ED
-                             es_frame=es)
-        results.append(tracked.strain)
-        per_clip.append(_write_clip(out, name, clip_path, video, tracked))
-    values = bullseye_pct(results)
-    summary = _summary(per_clip, results, values, tracker.name)
-    bull = plot_bullseye(values, out / "bullseye.png",
-                         title="Longitudinal strain, 18 segments" if len(results) == 3 else
-                         f"Longitudinal strain, {', '.join(r.view.upper() for r in results)}")
-    write_text_atomic(out / "summary.json", json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n")
-    _write_html(out, per_clip, results, summary, bull)
+    names = [unique_stem(p[0], used) for p in prepared]
+    _check_targets(out, names)
+    tracker = load(method, weights=weights)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # everything is written to a hidden sibling folder and moved into `out` at the end,
+    # so the report's files appear together or not at all (errors and Ctrl-C included)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        per_clip, results = [], []
+        for (clip_path, video, myo, wall), es, name in zip(prepared, es_list, names):
+            say(f"{name}: tracking {len(wall)} wall points with {tracker.name}")
+            tracked = track_wall(tracker, video, wall, view=myo.view, query_frame=query_frame,  # contour drawn on ED
+                                 es_frame=es)
+            results.append(tracked.strain)
+            per_clip.append(_write_clip(work, name, clip_path, video, tracked))
+        values = bullseye_pct(results)
+        summary = _summary(per_clip, results, values, tracker.name)
+        bull = plot_bullseye(values, work / "bullseye.png",
+                             title="Longitudinal strain, 18 segments" if len(results) == 3 else
+                             f"Longitudinal strain, {', '.join(r.view.upper() for r in results)}")
+        write_text_atomic(work / "summary.json", json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n")
+        _write_html(work, per_clip, results, summary, bull)
+        out.mkdir(exist_ok=True)
+        for item in sorted(work.iterdir()):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return summary
+
+
+def _check_targets(out: Path, names: list[str]) -> None:
+    """Refuse before any work if a file the report writes is a folder in ``out``."""
+    files = ["report.html", "bullseye.png", "summary.json"]
+    files += [f"{n}{suffix}" for n in names for suffix in ("_tracks.npz", "_overlay.mp4", "_curves.png")]
+    for name in files:
+        if (out / name).is_dir():
+            raise OutputPathError(f"{out / name} is a folder; remove it or give another `out_dir`")
 
 
 def _summary(per_clip: list[dict], results: list, bullseye: dict[int, float], method: str) -> dict[str, Any]:
