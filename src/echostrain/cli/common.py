@@ -118,6 +118,8 @@ def check_output(path: Path, option: str, *, suffixes: Iterable[str] | None = No
         raise OutputPathError(f"{option} must be {what or ' or '.join(allowed)} file, got {path}")
     if not path.parent.is_dir():
         raise OutputPathError(f"the folder of {option} ({path.parent}) does not exist; create it first")
+    if path.is_dir():
+        raise OutputPathError(f"{option} {path} is a folder; give the name of a file")
     return path
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import warnings
+from pathlib import Path
 
 from echostrain.core.errors import InputNotFoundError, UnsupportedFormatError
 from echostrain.io._util import as_path, check_fps, check_spacing
@@ -23,6 +25,25 @@ SUPPORTED_FORMATS = (
     "video (.mp4, .avi, .mov, .mkv, .m4v), NumPy (.npy, .npz), "
     "echostrain sequence (.h5, .hdf5), or a folder of PNG/JPEG frames"
 )
+
+
+def _read_by_type(p: Path) -> EchoVideo:
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        return read_png_folder(p)
+    if suffix in DICOM_SUFFIXES or is_dicom_file(p):
+        return read_dicom(p)
+    if suffix in MOVIE_SUFFIXES:
+        return read_movie(p)
+    if suffix == ".npy":
+        return read_npy(p)
+    if suffix == ".npz":
+        return read_npz(p)
+    if suffix in HDF5_SUFFIXES:
+        return read_sequence_video(p)
+    raise UnsupportedFormatError(
+        f"{p}: unsupported file type '{suffix or '(no suffix)'}'; supported: {SUPPORTED_FORMATS}"
+    )
 
 
 def read_video(
@@ -50,24 +71,11 @@ def read_video(
             f"input {p} is not a regular file or folder (a pipe, device or socket); give a clip file"
         )
 
-    suffix = p.suffix.lower()
-    if p.is_dir():
-        video = read_png_folder(p)
-    elif suffix in DICOM_SUFFIXES or is_dicom_file(p):
-        video = read_dicom(p)
-    elif suffix in MOVIE_SUFFIXES:
-        video = read_movie(p)
-    elif suffix == ".npy":
-        video = read_npy(p)
-    elif suffix == ".npz":
-        video = read_npz(p)
-    elif suffix in HDF5_SUFFIXES:
-        video = read_sequence_video(p)
-    else:
-        raise UnsupportedFormatError(
-            f"{p}: unsupported file type '{suffix or '(no suffix)'}'; "
-            f"supported: {SUPPORTED_FORMATS}"
-        )
+    # the readers' libraries (pydicom, PIL, PyAV) may warn about what they read: a file
+    # that reads is used as it is, one that does not gives the reader's one-line error
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        video = _read_by_type(p)
 
     # overrides were validated above; set them directly (no second pass over the frames)
     if spacing_override is not None:
