@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test clean chromium
+.PHONY: demo test fuzz clean chromium
 
 # Headless Chromium for the HTML-report test (Debian packages); installed once, as root or with sudo.
 chromium:
@@ -31,6 +31,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test chromium
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+
+# The readers' fuzzing at length (make test runs 15 examples per reader).
+fuzz: $(VENV)/.installed-test
+	ECHOSTRAIN_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -q tests/io/test_fuzz_readers.py
 
 clean:
 	rm -rf demo_output .pytest_cache build src/*.egg-info

@@ -45,7 +45,7 @@ def _check_npy_header(fh: Any, what: str) -> None:
             shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
         else:
             shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-    except (ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # numpy parses the header as Python literals: any error means a damaged header
         raise CorruptInputError(f"{what} has an unreadable NumPy header ({one_line(exc)}); the file is damaged") from exc
     check_allocation(shape, dtype.itemsize + 4, what)  # the stored array and its float32 frames
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from echostrain.core.errors import CorruptInputError
+from echostrain.core.errors import CorruptInputError, EchoStrainError
 from echostrain.core.limits import check_allocation
 from echostrain.io._util import one_line, require_file, to_python
 from echostrain.io.video import EchoVideo, to_unit_float
@@ -52,7 +53,18 @@ def read_dicom(path: str | os.PathLike[str]) -> EchoVideo:
             f"{p} could not be read as DICOM ({type(exc).__name__}: {one_line(exc)}); "
             "the file may be truncated, re-export it"
         ) from exc
+    try:  # pydicom parses elements when they are first used: damage can show up here too
+        return _dicom_video(ds, p)
+    except EchoStrainError:
+        raise
+    except Exception as exc:
+        raise CorruptInputError(
+            f"{p} has a damaged DICOM element ({type(exc).__name__}: {one_line(exc)}); re-export the clip"
+        ) from exc
 
+
+def _dicom_video(ds: Any, p: Path) -> EchoVideo:
+    """The clip of a parsed DICOM dataset."""
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise CorruptInputError(
             f"{p} has no pixel data (PixelData element missing); "

@@ -92,6 +92,8 @@ def read_movie(path: str | os.PathLike[str]) -> EchoVideo:
         stream.thread_type = "AUTO"
         declared = int(stream.frames or 0)
         ctx = stream.codec_context
+        if ctx is None:
+            raise CorruptInputError(f"{p} has a video stream without a decodable codec; the file may be damaged")
         check_allocation((max(declared, 1), int(ctx.height or 0), int(ctx.width or 0)), 5, f"{p} (video header)")
         frames: list[np.ndarray] = []
         try:
