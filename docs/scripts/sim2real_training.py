@@ -15,11 +15,13 @@ per weights file). The last line prints the headline figures as key=value pairs.
 
 Usage: python docs/scripts/sim2real_training.py --weights shipped --weights ft=/tmp/run/best.safetensors
        --test old=/tmp/test36_old --test new=/tmp/test36_new [--out docs/results/sim2real]
+       [--merge earlier/training_ablation.csv …]   (rows measured by earlier runs, kept as they are)
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import math
 from pathlib import Path
 
@@ -101,7 +103,9 @@ def table(rows: list[dict], tests: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", action="append", required=True, help="LABEL or LABEL=PATH (repeat)")
+    parser.add_argument("--weights", action="append", default=[], help="LABEL or LABEL=PATH (repeat)")
+    parser.add_argument("--merge", type=Path, action="append", default=[],
+                        help="training_ablation.csv of earlier runs: their rows are added to the table as they are")
     parser.add_argument("--test", action="append", default=[], help="NAME=DIR of a synthetic test set (repeat)")
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
@@ -116,6 +120,11 @@ def main() -> None:
     contours = ROOT / "docs" / "results" / "real_contours"
     tests = _pairs(args.test, "test")
     rows = []
+    for old in args.merge:
+        with open(old, newline="") as fh:
+            for r in csv.DictReader(fh):
+                rows.append({k: (v if k in ("weights", "path") else float(v)) for k, v in r.items()})
+        tests = tests or {k[: -len("_mte_mm")]: "" for k in rows[-1] if k.endswith("_mte_mm") and not k.startswith("warp_")}
     for label, path in _pairs(args.weights, "weights").items():
         tracker = load("tasnet", weights=path)
         row: dict = {"weights": label, "path": path or "shipped"}
