@@ -20,7 +20,7 @@ from echostrain.anatomy import (
     sector_margin_mm,
 )
 from echostrain.anatomy.scene import APEX_WALL_RATIO, SECTOR_MARGIN_MM
-from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.errors import GeometryError, InvalidDataError, ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +291,20 @@ def test_patchiness_modulates_tissue_and_zero_keeps_it_flat():
     assert sd_blotchy > sd_flat + 0.1, (sd_flat, sd_blotchy)
     with pytest.raises(ParameterError, match="patchiness"):
         replace(p, patchiness=1.5)
+
+
+def test_contours_that_cross_themselves_or_lie_on_each_other_are_refused():
+    from echostrain.anatomy.myocardium import Myocardium
+    from echostrain.anatomy.polyline import first_self_crossing
+    from echostrain.anatomy.shapes import ellipsoidal_myocardium
+
+    good = ellipsoidal_myocardium(view="a4c", spacing_mm=(0.3, 0.3))
+    endo, epi = good.endo_xy_px, good.epi_xy_px
+    assert first_self_crossing(endo) is None and first_self_crossing(np.array([[0, 0], [2, 2], [2, 0], [0, 2]])) == (0, 2)
+    with pytest.raises(GeometryError, match="lies on the endocardium"):
+        Myocardium(endo, endo.copy(), spacing_mm=(0.3, 0.3))
+    crossed = endo.copy()
+    k = len(crossed) // 4
+    crossed[[k, k + 3]] = crossed[[k + 3, k]]  # two swapped points make the line fold over itself
+    with pytest.raises(GeometryError, match="crosses itself"):
+        Myocardium(crossed, epi, spacing_mm=(0.3, 0.3))

@@ -16,6 +16,7 @@ from echostrain.anatomy.polyline import (
     check_polyline,
     check_spacing_mm,
     cumulative_arc_mm,
+    first_self_crossing,
     resample_at_fractions,
     to_mm,
 )
@@ -29,6 +30,16 @@ from echostrain.anatomy.segments import (
 from echostrain.core.errors import GeometryError, ParameterError
 
 _DENSE = 2001  # points used to locate the apex on a polyline
+
+
+#: Smallest mean distance (mm) between the endocardium and the epicardium: a wall, not one line drawn twice.
+MIN_WALL_MM = 1.0
+
+
+def _mean_distance_mm(endo: np.ndarray, epi: np.ndarray, spacing_mm: tuple[float, float]) -> float:
+    """Mean distance (mm) from the epicardium's points to the nearest endocardial point."""
+    a, b = to_mm(endo, spacing_mm), to_mm(epi, spacing_mm)
+    return float(np.sqrt(((b[:, None, :] - a[None, :, :]) ** 2).sum(-1)).min(axis=1).mean())
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,18 @@ class Myocardium:
             raise GeometryError(
                 "endocardial and epicardial contours run in opposite directions; "
                 "order both from the first-wall hinge through the apex to the second-wall hinge"
+            )
+        for name, line in (("endocardial", endo), ("epicardial", epi)):
+            crossing = first_self_crossing(line)
+            if crossing is not None:
+                raise GeometryError(
+                    f"the {name} contour crosses itself (segments {crossing[0]} and {crossing[1]}); "
+                    "redraw it as one line from hinge to hinge"
+                )
+        if _mean_distance_mm(endo, epi, self.spacing_mm) < MIN_WALL_MM:
+            raise GeometryError(
+                f"the epicardium lies on the endocardium (less than {MIN_WALL_MM} mm apart on average); "
+                "draw the epicardium outside the endocardium, at the wall's outer border"
             )
         for name, line in (("endocardial", endo), ("epicardial", epi)):
             a = apex_fraction(line, self.spacing_mm)

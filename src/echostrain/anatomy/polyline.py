@@ -99,3 +99,27 @@ def polygon_mask(polygon_xy_px: np.ndarray, shape_hw: tuple[int, int]) -> np.nda
 def myocardium_mask(endo_xy_px: np.ndarray, epi_xy_px: np.ndarray, shape_hw: tuple[int, int]) -> np.ndarray:
     """Bool mask [H, W] of the wall between an endocardial and an epicardial polyline (same base-to-base order)."""
     return polygon_mask(np.concatenate([endo_xy_px, np.asarray(epi_xy_px)[::-1]]), shape_hw)
+
+
+def first_self_crossing(xy: np.ndarray) -> tuple[int, int] | None:
+    """Indices ``(i, j)`` of the first two non-adjacent segments of a polyline that cross, or None."""
+    p = np.asarray(xy, dtype=float)
+    a, b = p[:-1], p[1:]
+    n = len(a)
+    if n < 3:
+        return None
+    d = b - a
+
+    def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+    # segment i against segment j: proper crossings (each segment's ends on opposite sides of the other)
+    r = a[None, :, :] - a[:, None, :]  # [i, j]: a_j − a_i
+    s1 = cross(d[:, None, :], r)
+    s2 = cross(d[:, None, :], r + d[None, :, :])
+    t1 = cross(d[None, :, :], -r)
+    t2 = cross(d[None, :, :], -r + d[:, None, :])
+    hit = (s1 * s2 < 0) & (t1 * t2 < 0)
+    hit &= np.triu(np.ones((n, n), dtype=bool), k=2)  # non-adjacent, each pair once
+    found = np.argwhere(hit)
+    return (int(found[0, 0]), int(found[0, 1])) if found.size else None
