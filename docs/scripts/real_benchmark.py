@@ -62,6 +62,17 @@ WARP_COLUMNS = [
 ]
 
 
+def prepare_clips(realdata: Path, work: Path) -> Path:
+    """The shared clips as NPZ with their spacing and acquisition frame rate in ``work/clips`` (its path)."""
+    clips = work / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    for stem, (name, spacing, fps) in CLIPS.items():
+        v = read_video(realdata / name)
+        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
+                 spacing_mm=np.array(spacing))
+    return clips
+
+
 def warp_row(row: dict) -> dict:
     """The figures kept of one warp and method (a row of ``evaluate_sequence``)."""
     keys = ("method", "n_frames", "mte_mm", "epe_mm", "gls_true_pct", "gls_est_pct", "gls_error_pct",
@@ -124,12 +135,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "real_benchmark")
     args = parser.parse_args()
-    clips = args.work / "clips"
-    clips.mkdir(parents=True, exist_ok=True)
-    for stem, (name, spacing, fps) in CLIPS.items():
-        v = read_video(args.realdata / name)
-        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
-                 spacing_mm=np.array(spacing))
+    clips = prepare_clips(args.realdata, args.work)
     contours = ROOT / "docs" / "results" / "real_contours"
     trackers = {m: load(m, weights=args.tasnet_weights if m == "tasnet" else None) for m in METHODS}
     if args.myotracker is not None:

@@ -26,13 +26,13 @@ import math
 from pathlib import Path
 
 import numpy as np
-from real_benchmark import CLIPS, ROOT, warp_set
+from real_benchmark import ROOT, prepare_clips, warp_set
 
 from echostrain.data import list_sequences
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.summary import method_summary, write_rows_csv
 from echostrain.evaluate.synthetic import evaluate_sequence
-from echostrain.io import read_video, write_text_atomic
+from echostrain.io import write_text_atomic
 from echostrain.track import load
 
 REAL_KEYS = ("tracked_minus_contour_gls_pct", "es_distance_mm", "beat_gls_sd_pct", "beat_drift_mm")
@@ -111,12 +111,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
     args = parser.parse_args()
-    clips = args.work / "clips"
-    clips.mkdir(parents=True, exist_ok=True)
-    for stem, (name, spacing, fps) in CLIPS.items():
-        v = read_video(args.realdata / name)
-        np.savez(clips / f"{stem}.npz", frames=(v.frames * 255).round().astype(np.uint8), fps=np.float64(fps),
-                 spacing_mm=np.array(spacing))
+    clips = prepare_clips(args.realdata, args.work)
     contours = ROOT / "docs" / "results" / "real_contours"
     tests = _pairs(args.test, "test")
     rows = []

@@ -181,26 +181,14 @@ def test_blank_clips_complex_values_and_wrong_output_names_are_refused(tmp_path)
 
 
 def test_reader_warnings_do_not_reach_the_user(tmp_path):
-    """A DICOM that pydicom warns about (here: a value of the wrong length) reads without a word on stderr."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, UltrasoundMultiFrameImageStorage, generate_uid
+    """A DICOM that pydicom warns about (a value longer than its VR allows) reads without a word on stderr."""
+    from conftest import make_dicom
 
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UltrasoundMultiFrameImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "US"
-    ds.Rows, ds.Columns, ds.NumberOfFrames = 32, 32, 3
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.PixelData = (np.random.default_rng(0).random((3, 32, 32)) * 200 + 20).astype(np.uint8).tobytes()
-    with pytest.warns(UserWarning):
-        ds.Manufacturer = "x" * 70  # longer than a LO value may be: pydicom warns when it is read too
-    ds.save_as(tmp_path / "clip.dcm", enforce_file_format=True)
     from echostrain.io.dicom import read_dicom
 
+    pixels = (np.random.default_rng(0).random((3, 32, 32)) * 200 + 20).astype(np.uint8)
+    with pytest.warns(UserWarning):
+        make_dicom(tmp_path / "clip.dcm", pixels, extra={"Manufacturer": "x" * 70})  # LO is at most 64 long
     with pytest.warns(UserWarning, match="exceeds the maximum"):
         read_dicom(tmp_path / "clip.dcm")  # the reader itself meets the warning…
     done = cli("info", tmp_path / "clip.dcm")  # …which never reaches the user
