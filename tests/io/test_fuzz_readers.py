@@ -35,6 +35,16 @@ def small_budget(monkeypatch):
     monkeypatch.setenv("ECHOSTRAIN_MAX_MEMORY_MB", BUDGET_MB)
 
 
+def _io_conftest():
+    """tests/io/conftest.py as a module (its name clashes with the other folders' conftest modules)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("io_conftest", Path(__file__).with_name("conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _valid_files() -> dict[str, bytes]:
     """Small valid files of every format the readers take, made here."""
     rng = np.random.default_rng(0)
@@ -47,9 +57,9 @@ def _valid_files() -> dict[str, bytes]:
     np.savez(buf, frames=clip, spacing_mm=np.array([0.3, 0.3]), fps=np.float64(25))
     out[".npz"] = buf.getvalue()
     with tempfile.TemporaryDirectory() as tmp:
-        from conftest import make_dicom
-
         from echostrain.io import write_mp4
+
+        make_dicom = _io_conftest().make_dicom
 
         mp4 = write_mp4(Path(tmp) / "c.mp4", np.repeat(clip[..., None], 3, axis=-1), fps=25.0)
         out[".mp4"] = Path(mp4).read_bytes()

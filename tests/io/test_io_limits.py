@@ -180,12 +180,11 @@ def test_blank_clips_complex_values_and_wrong_output_names_are_refused(tmp_path)
     assert not (tmp_path / "o.avi").exists()
 
 
-def test_reader_warnings_do_not_reach_the_user(tmp_path):
+def test_reader_warnings_do_not_reach_the_user(tmp_path, dicom_builder):
     """A DICOM that pydicom warns about (a value longer than its VR allows) reads without a word on stderr."""
-    from conftest import make_dicom
-
     from echostrain.io.dicom import read_dicom
 
+    make_dicom = dicom_builder
     pixels = (np.random.default_rng(0).random((3, 32, 32)) * 200 + 20).astype(np.uint8)
     with pytest.warns(UserWarning):
         make_dicom(tmp_path / "clip.dcm", pixels, extra={"Manufacturer": "x" * 70})  # LO is at most 64 long
