@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from echostrain.cli.common import default, err_console, handles_errors
+from echostrain.cli.common import default, handles_errors
 from echostrain.studio.settings import StudioSettings
 
 
