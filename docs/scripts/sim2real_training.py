@@ -26,7 +26,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from real_benchmark import ROOT, prepare_clips, warp_set
+from real_benchmark import ROOT, benchmark_table, prepare_clips, warp_set
 
 from echostrain.data import list_sequences
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
@@ -57,8 +57,7 @@ def real_figures(tracker, clips: Path, contours: Path, work: Path) -> dict[str, 
         tag = r["clip"].replace("echotracker_", "")
         for key in REAL_KEYS:
             out[f"{tag}_{key}"] = float(r.get(key, math.nan))
-    out["mean_abs_gls_vs_contour_pct"] = float(np.mean([abs(out[f"{r['clip'].replace('echotracker_', '')}"
-                                                             "_tracked_minus_contour_gls_pct"]) for r in rows]))
+    out["mean_abs_gls_vs_contour_pct"] = float(np.mean([abs(r["tracked_minus_contour_gls_pct"]) for r in rows]))
     warps = warp_set(clips, contours, work, {"tasnet": tracker})
     for tag in ("a4c", "alax"):
         sel = [w for w in warps if w["clip"].endswith(tag)]
@@ -89,16 +88,7 @@ def table(rows: list[dict], tests: list[str]) -> str:
         cols.append((f"{t}: MTE (mm) / GLS MAE / seg. MAE / regional seg. MAE (%)",
                      (f"{t}_mte_mm", f"{t}_gls_mae_pct", f"{t}_segment_mae_pct", f"{t}_regional_segment_mae_pct"),
                      "{:.3f} / {:.2f} / {:.2f} / {:.2f}"))
-
-    def cell(r: dict, key, fmt: str) -> str:
-        vals = [r.get(k) for k in key] if isinstance(key, tuple) else [r.get(key)]
-        if any(v is None or (isinstance(v, float) and not math.isfinite(v)) for v in vals):
-            return "—"
-        return fmt.format(*vals)
-
-    lines = ["| " + " | ".join(c[0] for c in cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(r, k, f) for _, k, f in cols) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
+    return benchmark_table(rows, cols)
 
 
 def main() -> None:

@@ -212,11 +212,21 @@ def load_myocardium(
     """
     from echostrain.io.contours import read_myocardium_contours
 
-    data = read_myocardium_contours(path, image_shape_hw=image_shape_hw)
+    return myocardium_of(read_myocardium_contours(path, image_shape_hw=image_shape_hw), view=view,
+                         spacing_mm=spacing_mm, image_shape_hw=image_shape_hw)
+
+
+def myocardium_of(
+    contours: dict,
+    view: str | None = None,
+    spacing_mm: tuple[float, float] = (1.0, 1.0),
+    image_shape_hw: tuple[int, int] | None = None,
+) -> Myocardium:
+    """The :class:`Myocardium` of contours as ``read_myocardium_contours`` gives them (``view`` overrides theirs)."""
     return Myocardium(
-        data["endo"],
-        data["epi"],
-        view=view or data.get("view") or "a4c",
+        contours["endo"],
+        contours["epi"],
+        view=view or contours.get("view") or "a4c",
         spacing_mm=spacing_mm,
         image_shape_hw=image_shape_hw,
     )

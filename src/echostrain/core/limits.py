@@ -2,9 +2,8 @@
 
 The budget is ``ECHOSTRAIN_MAX_MEMORY_MB`` (MiB; default 8192, which fits a
 laptop); a clip, a track set or an option whose arrays would need more is
-refused with the size and how to raise the limit. Text inputs (contours,
-point lists, sidecars) are limited to ``MAX_TEXT_BYTES`` and JSON to
-``MAX_JSON_DEPTH`` levels of nesting.
+refused with the size and how to raise the limit. Text inputs (contour
+files) are limited to ``MAX_TEXT_BYTES``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from echostrain.core.errors import InvalidDataError, ParameterError
 MEMORY_ENV = "ECHOSTRAIN_MAX_MEMORY_MB"
 #: Default memory budget (MiB).
 DEFAULT_MEMORY_MB = 8192.0
-#: Largest contour / point / sidecar text file read (bytes).
+#: Largest contour file read (bytes).
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 
 
@@ -59,9 +58,3 @@ def check_allocation(shape: Iterable[int], bytes_per_element: float, what: str, 
             f"{what} declares {shape_text} values, which would need {_gib(need)} of memory, above the "
             f"budget of {_gib(budget)}; {fix} or raise the budget with {MEMORY_ENV}=<MiB>"
         )
-
-
-def check_count(value: int, limit: int, what: str, fix: str) -> None:
-    """Raise ParameterError if ``value`` exceeds ``limit`` (an option that would allocate too much)."""
-    if value > limit:
-        raise ParameterError(f"{what} {value} is above the limit of {limit}; {fix}")

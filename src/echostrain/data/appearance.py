@@ -145,7 +145,7 @@ def imaging_augment(
     torch.Tensor
         float32 ``[L, H, W]`` in [0, 1], a new tensor.
     """
-    length, h, w = frames.shape
+    _, h, w = frames.shape
     chances = EFFECT_PROBABILITY if probabilities is None else probabilities
     unknown = set(chances) - set(EFFECT_PROBABILITY)
     if unknown:

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from echostrain.core.errors import InputNotFoundError, ParameterError
+from echostrain.core import limits
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
 
 
 def one_line(text: object) -> str:
@@ -37,15 +38,12 @@ def require_file(path: str | os.PathLike[str], what: str = "input file") -> Path
 
 
 def read_text_limited(path: Path, what: str) -> str:
-    """The UTF-8 text of a regular file of at most ``MAX_TEXT_BYTES``; CorruptInputError otherwise."""
-    from echostrain.core.errors import CorruptInputError
-    from echostrain.core.limits import MAX_TEXT_BYTES
-
+    """The UTF-8 text of a regular file of at most ``limits.MAX_TEXT_BYTES``; CorruptInputError otherwise."""
     p = require_file(path, what)
     size = p.stat().st_size
-    if size > MAX_TEXT_BYTES:
+    if size > limits.MAX_TEXT_BYTES:
         raise CorruptInputError(
-            f"{what} {p} is {size / 2**20:.0f} MiB, above the {MAX_TEXT_BYTES // 2**20} MiB a text input may have; "
+            f"{what} {p} is {size / 2**20:.0f} MiB, above the {limits.MAX_TEXT_BYTES // 2**20} MiB a text input may have; "
             "give the right file"
         )
     try:
@@ -66,12 +64,12 @@ def check_spacing(
         dy, dx = (float(v) for v in value)
     except (TypeError, ValueError) as exc:
         raise error(
-            f"{source}: spacing_mm must be two numbers (dy, dx) in mm, "
+            f"{source}: spacing_mm must be two positive numbers (dy, dx) in mm, "
             f"got {one_line(repr(to_python(value)))}"
         ) from exc
     if not (math.isfinite(dy) and math.isfinite(dx) and dy > 0 and dx > 0):
         raise error(
-            f"{source}: spacing_mm must be positive finite (dy, dx) in mm, got ({dy}, {dx}); "
+            f"{source}: spacing_mm must be two positive numbers (dy, dx) in mm, got ({dy}, {dx}); "
             "give the row and column pixel size in mm"
         )
     return (dy, dx)
@@ -87,10 +85,10 @@ def check_fps(value: Any, source: str, *, error: type[Exception] = ParameterErro
         fps = float(value)
     except (TypeError, ValueError) as exc:
         raise error(
-            f"{source}: fps must be a number of frames/s, got {one_line(repr(to_python(value)))}"
+            f"{source}: fps must be a positive number of frames/s, got {one_line(repr(to_python(value)))}"
         ) from exc
     if not (math.isfinite(fps) and fps > 0):
-        raise error(f"{source}: fps must be positive and finite (frames/s), got {fps}")
+        raise error(f"{source}: fps must be a positive number of frames/s, got {fps}")
     return fps
 
 

@@ -101,11 +101,11 @@ def _frames(ds: Any, source: str) -> np.ndarray:
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
     try:
         declared = [int(ds.get(k, 1) or 1) for k in ("NumberOfFrames", "Rows", "Columns", "SamplesPerPixel")]
+        bytes_per_sample = max(int(ds.get("BitsAllocated", 8) or 8) // 8, 1)
     except (TypeError, ValueError):
-        declared = None
+        declared = None  # a damaged size field: pixel_array below reports it
     if declared is not None:
-        bits = int(ds.get("BitsAllocated", 8) or 8) if str(ds.get("BitsAllocated", 8)).isdigit() else 8
-        check_allocation(declared, max(bits // 8, 1) + 4, f"{source} (DICOM header)")
+        check_allocation(declared, bytes_per_sample + 4, f"{source} (DICOM header)")
     try:
         arr = ds.pixel_array  # pydicom 3 converts YBR_* to RGB by default
     except Exception as exc:  # decoder missing, truncated data, bad header...

@@ -9,7 +9,11 @@ from echostrain.core.errors import GeometryError, InvalidDataError, ParameterErr
 from echostrain.io.video import EchoVideo, to_unit_float
 
 
-def sector_mask(frames: np.ndarray | EchoVideo, threshold: float = 2 / 255) -> np.ndarray:
+#: Grey level (0–1) a pixel must exceed in some frame to belong to the imaged sector.
+SECTOR_THRESHOLD = 2 / 255
+
+
+def sector_mask(frames: np.ndarray | EchoVideo, threshold: float = SECTOR_THRESHOLD) -> np.ndarray:
     """Boolean [H, W] mask of the imaging sector.
 
     Pixels whose maximum over time exceeds ``threshold`` (grey level in [0, 1];

@@ -8,6 +8,18 @@ from scipy.ndimage import uniform_filter1d
 from echostrain.core.errors import InvalidDataError, ParameterError
 
 
+def check_es_after_ed(es_frame: int, ed_frame: int, n_frames: int, *, subject: str | None = None) -> None:
+    """ParameterError unless ``ed_frame < es_frame < n_frames`` (systole runs ED → ES).
+
+    ``subject`` starts the message (default ``"ES frame <es_frame>"``).
+    """
+    if not ed_frame < es_frame < n_frames:
+        raise ParameterError(
+            f"{subject or f'ES frame {es_frame}'} must come after the ED frame {ed_frame} (systole runs ED → ES) "
+            f"and lie within the clip's frames 0…{n_frames - 1}; give an ES frame later than ED"
+        )
+
+
 def detect_ed_es(
     length_mm: np.ndarray, ed_frame: int | None = None, es_frame: int | None = None
 ) -> tuple[int, int]:
@@ -29,11 +41,7 @@ def detect_ed_es(
         if f is not None and not 0 <= f < n:
             raise ParameterError(f"{name} frame {f} is outside the clip (0…{n - 1})")
     if ed_frame is not None and es_frame is not None:
-        if es_frame <= ed_frame:
-            raise ParameterError(
-                f"ES frame {es_frame} must come after the ED frame {ed_frame} (systole runs ED → ES); "
-                "give an ES frame later than ED"
-            )
+        check_es_after_ed(es_frame, ed_frame, n)
         return int(ed_frame), int(es_frame)
     smooth = uniform_filter1d(length, size=3, mode="nearest") if n >= 5 else length
     if es_frame is not None:

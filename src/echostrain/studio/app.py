@@ -13,7 +13,6 @@ from importlib import resources
 from typing import Any
 
 import asyncio
-import math
 import queue
 
 import numpy as np
@@ -26,9 +25,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from echostrain.core.errors import EchoStrainError, ParameterError
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.io import read_video
-from echostrain.studio.session import METHODS, BusyError, Session, clip_summary, frame_png
+from echostrain.io._util import check_fps, check_spacing
+from echostrain.studio.session import BusyError, Session, clip_summary, frame_png
 from echostrain.studio.settings import StudioSettings
 from echostrain.studio.workspace import UploadTooLargeError, Workspace, contour_payload
+from echostrain.track import METHODS
 from echostrain.workflows.clip_phases import box_region, suggest_es
 
 #: Files of the page, served from the package (nothing from the network).
@@ -37,35 +38,6 @@ STATIC_FILES = {"studio.html": "text/html", "studio.js": "text/javascript", "stu
 
 def _static(name: str) -> bytes:
     return resources.files("echostrain.studio").joinpath("static", name).read_bytes()
-
-
-def _positive(value: Any) -> float | None:
-    """``value`` as a finite float > 0, or None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number > 0 else None
-
-
-def _pair(value: Any, what: str) -> tuple[float, float] | None:
-    if value in (None, "", []):
-        return None
-    pair = tuple(_positive(v) for v in value) if isinstance(value, (list, tuple)) and len(value) == 2 else (None,)
-    if None in pair:
-        raise ParameterError(f"{what} must be two positive numbers (dy, dx) in mm, got {value!r}")
-    return pair  # type: ignore[return-value]
-
-
-def _number(value: Any, what: str) -> float | None:
-    if value in (None, ""):
-        return None
-    number = _positive(value)
-    if number is None:
-        raise ParameterError(f"{what} must be a positive number, got {value!r}")
-    return number
 
 
 def allowed_hosts(host: str) -> list[str]:
@@ -166,7 +138,7 @@ def create_app(settings: StudioSettings):
             p = workspace.resolve(body.get("path"))
             video = session.video(p)
             payload = contour_payload(body, video.frames.shape[0])
-            fps = _number(body.get("fps"), "the frame rate")
+            fps = check_fps(body.get("fps"), "the frame rate")
             region = box_region(np.asarray(payload["endo"]), video.frames.shape[1:])
             saved = workspace.save_contour(p, payload, video.frames.shape[1:], check=read_myocardium_contours)
             es = suggest_es(video, payload["frame"], region=region, fps=fps)
@@ -188,11 +160,11 @@ def create_app(settings: StudioSettings):
         ed, es = body.get("ed_frame", 0), body.get("es_frame")
         if isinstance(ed, bool) or not isinstance(ed, int) or ed < 0:
             raise ParameterError(f"the ED frame must be a frame index ≥ 0, got {ed!r}")
-        if es is not None and (isinstance(es, bool) or not isinstance(es, int) or es <= ed):
+        if es is not None and (isinstance(es, bool) or not isinstance(es, int)):
             raise ParameterError(f"the ES frame must be a frame index after the ED frame ({ed}), got {es!r}")
         session.start_analysis(p, contour_file, method=str(body.get("method", "tasnet")),
-                               spacing_mm=_pair(body.get("spacing_mm"), "the pixel size"),
-                               fps=_number(body.get("fps"), "the frame rate"), ed_frame=ed, es_frame=es,
+                               spacing_mm=check_spacing(body.get("spacing_mm"), "the pixel size"),
+                               fps=check_fps(body.get("fps"), "the frame rate"), ed_frame=ed, es_frame=es,
                                view=body.get("view"))
 
     @app.get("/api/job")

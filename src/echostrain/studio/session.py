@@ -29,12 +29,12 @@ from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.tracks import read_tracks
 from echostrain.io.video import EchoVideo
 from echostrain.workflows.clip_phases import suggest_phases
+from echostrain.strain.phases import check_es_after_ed
 from echostrain.studio.workspace import Workspace
+from echostrain.track import METHODS
 
 #: File of a report folder that ties it to the contour it was made from.
 STAMP = "studio.json"
-#: Trackers the page offers (names of :func:`echostrain.track.load`).
-METHODS = ("tasnet", "blockmatch", "opticalflow")
 _CACHED_CLIPS = 4
 
 
@@ -118,14 +118,11 @@ class Session:
 
     # ------------------------------------------------------------------ analysis
 
-    def report_dir(self, clip: Path) -> Path:
-        return self.workspace.report_dir(clip)
-
     def analysed(self, clip: Path) -> bool:
         """Whether ``clip`` has a report made from its current saved contour."""
-        stamp = self.report_dir(clip) / STAMP
+        stamp = self.workspace.report_dir(clip) / STAMP
         contour = self.workspace.contour_path(clip)
-        if not (stamp.is_file() and contour.is_file() and (self.report_dir(clip) / "summary.json").is_file()):
+        if not (stamp.is_file() and contour.is_file() and (self.workspace.report_dir(clip) / "summary.json").is_file()):
             return False
         try:
             return json.loads(stamp.read_text()).get("contour_sha256") == _sha256(contour)
@@ -137,7 +134,10 @@ class Session:
         """Run the analysis of ``clip`` in the background; BusyError while one runs."""
         if method not in METHODS:
             raise ParameterError(f"unknown tracking method {method!r}; use one of {', '.join(METHODS)}")
-        read_myocardium_contours(contour, self.video(clip).frames.shape[1:])
+        frames = self.video(clip).frames
+        read_myocardium_contours(contour, frames.shape[1:])
+        if es_frame is not None:
+            check_es_after_ed(es_frame, ed_frame, frames.shape[0], subject=f"the ES frame {es_frame}")
         with self._lock:
             if self.job.state == "running":
                 raise BusyError(
@@ -149,7 +149,7 @@ class Session:
         def run() -> None:
             from echostrain.workflows.analyze import analyze
 
-            out = self.report_dir(clip)
+            out = self.workspace.report_dir(clip)
             digest = _sha256(contour)
             try:
                 (out / STAMP).unlink(missing_ok=True)
@@ -181,7 +181,7 @@ class Session:
 
     def result(self, clip: Path) -> dict[str, Any]:
         """The analysis of ``clip`` as written in its report folder: GLS, segments, tracks per frame."""
-        out = self.report_dir(clip)
+        out = self.workspace.report_dir(clip)
         if not self.analysed(clip):
             raise ParameterError(
                 f"{self.workspace.relative(clip)} has no analysis of its saved contour yet; run the analysis"

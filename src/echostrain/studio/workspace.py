@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError, GeometryError, ParameterError
+from echostrain.io.contours import MIN_CONTOUR_POINTS
 from echostrain.io.read import DICOM_SUFFIXES, HDF5_SUFFIXES, MOVIE_SUFFIXES
 
 #: Clip files the workspace lists (folders of PNG frames are not listed).
@@ -174,9 +175,10 @@ def contour_payload(body: Any, n_frames: int) -> dict[str, Any]:
         raise ParameterError("the contour must be an object with endo, epi, view and frame")
     out: dict[str, Any] = {}
     endo = body.get("endo")
-    if isinstance(endo, list) and len(endo) < 3:
+    if isinstance(endo, list) and len(endo) < MIN_CONTOUR_POINTS:
         raise GeometryError(
-            f"the endocardium has {len(endo) or 'no'} point{'s' if len(endo) != 1 else ''}; it needs at least 3: "
+            f"the endocardium has {len(endo) or 'no'} point{'s' if len(endo) != 1 else ''}; "
+            f"it needs at least {MIN_CONTOUR_POINTS}: "
             "click it on the ED frame from one basal hinge through the apex to the other"
         )
     for name in ("endo", "epi"):

@@ -17,6 +17,7 @@ import numpy as np
 
 from echostrain.core.checks import first_outside
 from echostrain.core.errors import GeometryError, InvalidDataError, ParameterError
+from echostrain.io.sector import SECTOR_THRESHOLD
 
 #: Fewest frames a clip needs to be tracked.
 MIN_TRACK_FRAMES = 3
@@ -41,13 +42,9 @@ class TrackResult:
     seconds: float = 0.0
 
 
-#: A clip no brighter than this everywhere is blank (the sector threshold of io.sector).
-BLANK_LEVEL = 2 / 255
-
-
 def check_not_blank(frames: np.ndarray, source: str) -> None:
     """InvalidDataError if every pixel of ``frames`` (float in [0, 1]) is black: a blank clip has nothing to track."""
-    if float(np.max(frames)) <= BLANK_LEVEL:
+    if float(np.max(frames)) <= SECTOR_THRESHOLD:  # no pixel of any frame would be in the sector
         raise InvalidDataError(f"{source} is blank (every pixel black), so there is nothing to track; check the file")
 
 

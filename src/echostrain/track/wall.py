@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from echostrain.anatomy.myocardium import Myocardium, WallPoints, load_myocardium
+from echostrain.anatomy.myocardium import Myocardium, WallPoints, myocardium_of
 from echostrain.anatomy.polyline import to_mm
 from echostrain.core.checks import clip_to_image
 from echostrain.core.errors import ParameterError
@@ -85,7 +85,8 @@ def wall_points(
         raise ParameterError(
             f"`points_per_segment` must be within 1…{MAX_POINTS_PER_SEGMENT}, got {points_per_segment}"
         )
-    drawn = read_myocardium_contours(str(contour))["frame"]
+    contours = read_myocardium_contours(str(contour), image_shape_hw=video.shape_hw)
+    drawn = contours["frame"]
     if drawn is not None and drawn != query_frame:
         raise ParameterError(
             f"{contour} was drawn on frame {drawn}, but the wall is tracked from frame {query_frame}; "
@@ -94,7 +95,7 @@ def wall_points(
             f"{contour} was drawn on frame {drawn}, but {video.source} has frames 0…{video.n_frames - 1}; "
             "check that the contour belongs to this clip"
         )
-    myo = load_myocardium(str(contour), view=view, spacing_mm=video.spacing_mm, image_shape_hw=video.shape_hw)
+    myo = myocardium_of(contours, view=view, spacing_mm=video.spacing_mm, image_shape_hw=video.shape_hw)
     return myo, myo.sample_points(points_per_segment)
 
 

@@ -30,10 +30,15 @@ from echostrain.report.bullseye import plot_bullseye
 from echostrain.report.html import Html
 from echostrain.report.strain_plot import plot_strain_curves
 from echostrain.strain import average_gls, bullseye_pct
+from echostrain.strain.phases import check_es_after_ed
 from echostrain.track import check_track_input, load
 from echostrain.track.base import check_not_blank
 from echostrain.core.vocabulary import POINTS_PER_SEGMENT
 from echostrain.track.wall import WallTracking, query_points, track_wall, wall_points
+
+
+#: The files of each clip in a report: ``<clip name><suffix>``.
+CLIP_FILES = {"tracks": "_tracks.npz", "overlay": "_overlay.mp4", "curves": "_curves.png"}
 
 
 def unique_stem(path: Path, used: set[str]) -> str:
@@ -74,10 +79,10 @@ def _prepare(clips: list[Path], contours: list[Path], views: list[str | None], *
 
 def _write_clip(out: Path, name: str, clip_path: Path, video: Any, tracked: WallTracking) -> dict[str, Any]:
     """Tracks file, overlay movie and strain-curve figure of one clip; its entry of the summary."""
-    tracks_path = write_tracks(out / f"{name}_tracks.npz", tracked.track_set(video, name))
+    tracks_path = write_tracks(out / f"{name}{CLIP_FILES['tracks']}", tracked.track_set(video, name))
     rgb = overlay_points(video.frames, tracked.tracks_px, labels=tracked.wall.layer, radius_px=2)
-    movie = write_mp4(out / f"{name}_overlay.mp4", rgb, fps=video.fps or 25.0, spacing_mm=video.spacing_mm)
-    curves = plot_strain_curves(tracked.strain, out / f"{name}_curves.png", title=f"{name} ({tracked.view.upper()})")
+    movie = write_mp4(out / f"{name}{CLIP_FILES['overlay']}", rgb, fps=video.fps or 25.0, spacing_mm=video.spacing_mm)
+    curves = plot_strain_curves(tracked.strain, out / f"{name}{CLIP_FILES['curves']}", title=f"{name} ({tracked.view.upper()})")
     return {
         "clip": str(clip_path), "name": name, "view": tracked.view, "method": tracked.method,
         "seconds": tracked.seconds, "tracks": tracks_path.name, "overlay": movie.name, "curves": curves.name,
@@ -141,12 +146,9 @@ def analyze(
     out = check_out_dir(out_dir)
     prepared = _prepare(clips, contours, views, points_per_segment=points_per_segment, query_frame=query_frame,
                         spacing_mm=spacing_mm, fps=fps)
-    for (clip_path, video, myo, wall), es in zip(prepared, es_list):
-        if es is not None and not query_frame < es < video.frames.shape[0]:
-            raise ParameterError(
-                f"`es_frames` {es} of {clip_path.name} must come after the ED frame {query_frame} "
-                f"and within the clip's {video.frames.shape[0]} frames"
-            )
+    for (clip_path, video, _, _), es in zip(prepared, es_list):
+        if es is not None:
+            check_es_after_ed(es, query_frame, video.frames.shape[0], subject=f"`es_frames` {es} of {clip_path.name}")
     used: set[str] = set()
     names = [unique_stem(p[0], used) for p in prepared]
     _check_targets(out, names)
@@ -181,7 +183,7 @@ def analyze(
 def _check_targets(out: Path, names: list[str]) -> None:
     """Refuse before any work if a file the report writes is a folder in ``out``."""
     files = ["report.html", "bullseye.png", "summary.json"]
-    files += [f"{n}{suffix}" for n in names for suffix in ("_tracks.npz", "_overlay.mp4", "_curves.png")]
+    files += [f"{n}{suffix}" for n in names for suffix in CLIP_FILES.values()]
     for name in files:
         if (out / name).is_dir():
             raise OutputPathError(f"{out / name} is a folder; remove it or give another `out_dir`")
