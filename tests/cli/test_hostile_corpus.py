@@ -79,6 +79,14 @@ def corpus(tmp_path_factory):
         arrays = dict(z)
     np.savez(d / "tracks_complex.npz", **{**arrays, "tracks": arrays["tracks"] * (1 + 1j)})
     (d / "tracks_cut.npz").write_bytes((d / "tracks.npz").read_bytes()[:200])
+    # a DICOM whose only spacing is a negative PixelSpacing: not flipped, named in the error
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("io_conftest", Path(__file__).parents[1] / "io" / "conftest.py")
+    io_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(io_conftest)
+    io_conftest.make_dicom(d / "negspacing.dcm", clip, delta_x_cm=None, delta_y_cm=None, pixel_spacing=(-0.3, 0.3))
     return d
 
 
@@ -128,6 +136,7 @@ CASES = [
     ("track", "{d}/black.npy --points {d}/pts.csv --out {o}/t.npz --spacing-mm 0.3,0.3", "blank"),
     ("track", "{d}/clip.npz --contour {d}/ed.json --out {o}/t.txt", "--out"),
     ("track", "{d}/clip.npz --contour {d}/ed.json --out {o}/missing/t.npz", "does not exist"),
+    ("track", "{d}/negspacing.dcm --contour {d}/ed.json --out {o}/t.npz", "PixelSpacing"),
     # strain
     ("strain", "{d}/missing.npz", "does not exist"),
     ("strain", "{d}/tracks_cut.npz", ""),

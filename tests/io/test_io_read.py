@@ -347,3 +347,34 @@ def test_bad_override(tmp_path, grey_u8, one_line):
     with pytest.raises(ParameterError) as exc:
         read_video(tmp_path / "c.npy", spacing_mm=(0.2, -1))
     one_line(exc.value)
+
+
+def test_dicom_non_positive_spacing_and_frame_time_are_not_flipped(tmp_path, grey_u8, dicom_builder, one_line):
+    """A negative PixelSpacing or FrameTime is not used (no sign guessing); the reason is kept."""
+    path = dicom_builder(tmp_path / "neg.dcm", grey_u8, delta_x_cm=None, delta_y_cm=None,
+                         frame_time_ms=-40.0, pixel_spacing=(-0.4, 0.5))
+    v = read_video(path)
+    assert v.spacing_mm is None and v.fps is None
+    assert "PixelSpacing" in v.metadata["ignored_fields"] and "FrameTime" in v.metadata["ignored_fields"]
+    with pytest.raises(ParameterError) as exc:
+        v.require_spacing()
+    text = one_line(exc.value)
+    assert "PixelSpacing" in text and "not positive" in text and "spacing_mm" in text
+    with pytest.raises(ParameterError, match="FrameTime"):
+        v.frame_times_s()
+    # the user's values take over
+    v2 = read_video(path, spacing_mm=(0.4, 0.5), fps=25.0)
+    assert v2.spacing_mm == (0.4, 0.5) and v2.fps == 25.0
+
+
+def test_dicom_negative_frame_time_falls_back_to_cine_rate(tmp_path, grey_u8, dicom_builder):
+    v = read_video(dicom_builder(tmp_path / "f.dcm", grey_u8, frame_time_ms=-40.0, extra={"CineRate": 30}))
+    assert v.fps == pytest.approx(30.0)
+    assert v.metadata["fps_source"] == "CineRate"
+
+
+def test_dicom_region_delta_sign_is_a_direction(tmp_path, grey_u8, dicom_builder):
+    """Ultrasound-region deltas may be signed (direction); their magnitude is the spacing."""
+    v = read_video(dicom_builder(tmp_path / "r.dcm", grey_u8, delta_x_cm=-0.03, delta_y_cm=0.025))
+    assert v.spacing_mm == pytest.approx((0.25, 0.3))
+    assert "ignored_fields" not in v.metadata

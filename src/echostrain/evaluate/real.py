@@ -175,8 +175,7 @@ def evaluate_real(
     items = []
     for clip in find_clips(clips_dir):
         video = read_video(clip, spacing_mm=spacing_mm)
-        if video.spacing_mm is None:
-            raise ParameterError(f"{clip} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
+        video.require_spacing()
         r = ref.get(clip.stem)
         if reference is not None and r is None:
             raise ParameterError(f"{clip.stem} has no row in {reference}; add it or remove the clip")

@@ -72,8 +72,9 @@ def _dicom_video(ds: Any, p: Path) -> EchoVideo:
         )
 
     frames = _frames(ds, str(p))
-    spacing, spacing_source = _spacing(ds)
-    fps, fps_source = _fps(ds)
+    ignored: list[str] = []
+    spacing, spacing_source = _spacing(ds, ignored)
+    fps, fps_source = _fps(ds, ignored)
     regions = ds.get("SequenceOfUltrasoundRegions")
     metadata: dict[str, Any] = {
         "format": "dicom",
@@ -93,6 +94,8 @@ def _dicom_video(ds: Any, p: Path) -> EchoVideo:
         "spacing_source": spacing_source,
         "fps_source": fps_source,
     }
+    if ignored:
+        metadata["ignored_fields"] = "; ".join(ignored)
     return EchoVideo(frames=frames, spacing_mm=spacing, fps=fps, source=str(p), metadata=metadata)
 
 
@@ -153,8 +156,13 @@ def _frames(ds: Any, source: str) -> np.ndarray:
     return np.ascontiguousarray(grey, dtype=np.float32)
 
 
-def _spacing(ds: Any) -> tuple[tuple[float, float] | None, str | None]:
-    """Pixel spacing (dy, dx) in mm and where it came from."""
+def _spacing(ds: Any, ignored: list[str]) -> tuple[tuple[float, float] | None, str | None]:
+    """Pixel spacing (dy, dx) in mm and where it came from.
+
+    A PixelSpacing or ImagerPixelSpacing that is not positive is not used (its
+    sign is not guessed); it is named in ``ignored``. Ultrasound-region deltas
+    carry a direction in their sign, so their magnitude is used.
+    """
     regions = ds.get("SequenceOfUltrasoundRegions")
     if regions:
         best: tuple[float, tuple[float, float]] | None = None
@@ -165,8 +173,8 @@ def _spacing(ds: Any) -> tuple[tuple[float, float] | None, str | None]:
                 continue
             if _int(region.get("PhysicalUnitsYDirection")) != _UNITS_CM:
                 continue
-            dx = _positive(region.get("PhysicalDeltaX"))
-            dy = _positive(region.get("PhysicalDeltaY"))
+            dx = _magnitude(region.get("PhysicalDeltaX"))
+            dy = _magnitude(region.get("PhysicalDeltaY"))
             if dx is None or dy is None:
                 continue
             area = _region_area(region)
@@ -183,6 +191,7 @@ def _spacing(ds: Any) -> tuple[tuple[float, float] | None, str | None]:
                 continue
             if dy is not None and dx is not None:
                 return (dy, dx), key
+            ignored.append(f"{key} {_shown(value)} is not positive")
     return None, None
 
 
@@ -196,11 +205,16 @@ def _region_area(region: Any) -> float:
     return float(max(0, x1 - x0 + 1) * max(0, y1 - y0 + 1))
 
 
-def _fps(ds: Any) -> tuple[float | None, str | None]:
-    """Frame rate in frames/s and the header field it came from."""
+def _fps(ds: Any, ignored: list[str]) -> tuple[float | None, str | None]:
+    """Frame rate in frames/s and the header field it came from.
+
+    Fields that are present but not positive are skipped and named in ``ignored``.
+    """
     frame_time = _positive(ds.get("FrameTime"))
     if frame_time is not None:
         return 1000.0 / frame_time, "FrameTime"
+    if ds.get("FrameTime") is not None:
+        ignored.append(f"FrameTime {_shown(ds.get('FrameTime'))} is not positive")
     vector = ds.get("FrameTimeVector")
     if vector is not None:
         try:
@@ -210,22 +224,42 @@ def _fps(ds: Any) -> tuple[float | None, str | None]:
         steps = [s for s in steps if math.isfinite(s) and s > 0]
         if steps:
             return 1000.0 / (sum(steps) / len(steps)), "FrameTimeVector"
+        ignored.append("FrameTimeVector has no positive step")
     for key in ("CineRate", "RecommendedDisplayFrameRate"):
         rate = _positive(ds.get(key))
         if rate is not None:
             return rate, key
+        if ds.get(key) is not None:
+            ignored.append(f"{key} {_shown(ds.get(key))} is not positive")
     return None, None
 
 
 def _positive(value: Any) -> float | None:
-    """``abs(float(value))`` if it is finite and non-zero, else None."""
+    """``float(value)`` if it is finite and above zero, else None."""
     if value is None:
         return None
     try:
-        v = abs(float(value))
+        v = float(value)
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) and v > 0 else None
+
+
+def _magnitude(value: Any) -> float | None:
+    """``abs(float(value))`` if it is finite and non-zero, else None (for signed deltas)."""
+    v = _positive(value)
+    if v is not None:
+        return v
+    try:
+        return _positive(-float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown(value: Any) -> str:
+    """A header value as short text for a message."""
+    text = str(to_python(value))
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _int(value: Any) -> int | None:

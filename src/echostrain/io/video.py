@@ -164,13 +164,27 @@ class EchoVideo:
             return None
         return self.n_frames / self.fps
 
+    def require_spacing(self) -> tuple[float, float]:
+        """The pixel spacing (dy, dx) in mm; ParameterError naming the fix when there is none.
+
+        The message names header fields that were present but unusable (e.g. a
+        negative PixelSpacing), so the user knows why the spacing is missing.
+        """
+        if self.spacing_mm is not None:
+            return self.spacing_mm
+        ignored = self.metadata.get("ignored_fields")
+        why = f" ({ignored})" if ignored else ""
+        raise ParameterError(f"{self.source} has no pixel spacing{why}; give `spacing_mm` (dy, dx in mm)")
+
     def frame_times_s(self) -> np.ndarray:
         """Start time of each frame in seconds, float64 [T] (t = i / fps).
 
         Raises ParameterError when the clip has no frame rate.
         """
         if self.fps is None:
+            ignored = self.metadata.get("ignored_fields")
+            why = f" ({ignored})" if ignored else ""
             raise ParameterError(
-                f"{self.source} has no frame rate; pass fps=... when reading the clip"
+                f"{self.source} has no frame rate{why}; pass fps=... when reading the clip"
             )
         return np.arange(self.n_frames, dtype=np.float64) / self.fps

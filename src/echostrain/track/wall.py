@@ -75,8 +75,7 @@ def wall_points(
     GeometryError
         The contour is unusable or lies outside the image.
     """
-    if video.spacing_mm is None:
-        raise ParameterError(f"{video.source} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
+    video.require_spacing()
     if not 0 <= query_frame < video.n_frames:
         raise ParameterError(
             f"`query_frame` {query_frame} is outside {video.source}'s frames 0…{video.n_frames - 1}"

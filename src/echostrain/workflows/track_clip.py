@@ -73,8 +73,7 @@ def track_clip(
         check_overlay_out(overlay, parameter="overlay")
     video = read_video(clip, spacing_mm=spacing_mm, fps=fps)
     check_not_blank(video.frames, str(clip))
-    if video.spacing_mm is None:
-        raise ParameterError(f"{clip} has no pixel spacing; give `spacing_mm` (dy, dx in mm)")
+    video.require_spacing()
     queries, layer, segment, the_view = _queries(video, points=points, contour=contour, query_frame=query_frame,
                                                  view=view, points_per_segment=points_per_segment)
     check_track_input(video.frames, queries)  # cheap checks before loading a model
