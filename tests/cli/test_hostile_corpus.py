@@ -159,6 +159,7 @@ CASES = [
     ("simulate", "--out {o}/s.h5 --frames 100000000000", "limit of 2000"),
     ("simulate", "--out {o}/s.h5 --frames 20 --per-cell 1e12", "fewer scatterers"),
     ("simulate", "--out {o}/s.h5 --frames 1", "at least 2"),
+    ("generate", "--n 3 --out {o}/ds --frames 8", "full cardiac cycle"),
     ("simulate", "--out {o}/s.h5 --view psax", "psax"),
     ("simulate", "--out {o}/s.txt", "--out"),
     ("simulate", "--out {d}/dir.mp4", "--out"),

@@ -93,8 +93,10 @@ def test_bad_input(tmp_path):
         GenerationSettings(views=("plax",))
     with pytest.raises(ParameterError, match="`dysfunction_share`"):
         GenerationSettings(dysfunction_share=1.5)
-    with pytest.raises(ParameterError, match="`n_frames` must be at least 2"):
+    with pytest.raises(ParameterError, match="at least 2 frames"):
         GenerationSettings(n_frames=1)
+    with pytest.raises(ParameterError, match="full cardiac cycle"):  # before any sequence is tried
+        GenerationSettings(n_frames=8)
     with pytest.raises(ParameterError, match="`engine`"):
         GenerationSettings(engine="field2")
     with pytest.raises(ParameterError, match="`workers`"):

@@ -129,6 +129,9 @@ class ProgressBar:
     ``fields`` are extra text columns (``bar.update(done, total, loss="0.12")``);
     ``rate`` adds a column of items per hour. Nothing is shown before the first
     update, so an error raised while the library checks its input prints one line.
+    On a terminal the bar is redrawn in place (and removed on an error or Ctrl-C);
+    elsewhere (a log, a pipe) nothing is drawn while it runs and a bar that is not
+    ``transient`` prints one summary line at the end.
     """
 
     def __init__(self, label: str, *, fields: Iterable[str] = (), rate: bool = False, transient: bool = False) -> None:
@@ -138,6 +141,8 @@ class ProgressBar:
         columns += [TimeElapsedColumn()] if rate else []
         self._progress = Progress(*columns, TimeRemainingColumn(), console=err_console, transient=transient)
         self._task: Any = None
+        self._label, self._transient = label, transient
+        self._live = err_console.is_terminal  # a bar redrawn in place only on a terminal
         self._rate = rate
         self._t0 = time.perf_counter()
         self._start = 0
@@ -147,13 +152,22 @@ class ProgressBar:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._task is not None:
+        if self._task is None:
+            return
+        if self._live:
+            if exc_type is not None:  # an error or Ctrl-C: its one line stands alone
+                self._progress.live.transient = True
             self._progress.stop()
+        elif exc_type is None and not self._transient:  # a log, not a terminal: one summary line
+            task = self._progress.tasks[0]
+            total = f"/{int(task.total)}" if task.total is not None else ""
+            err_console.print(f"{self._label} {int(task.completed)}{total}")
 
     def update(self, done: int, total: int | None = None, **fields: str) -> None:
         """Show ``done`` of ``total`` (and the given field texts)."""
         if self._task is None:
-            self._progress.start()
+            if self._live:
+                self._progress.start()
             self._task = self._progress.add_task("", total=total, completed=done, **dict.fromkeys(self._fields, ""))
             self._t0, self._start = time.perf_counter(), done
         if self._rate:

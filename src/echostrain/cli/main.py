@@ -55,6 +55,10 @@ app.command("realism")(realism.realism)
 app.command("studio")(studio.studio)
 
 
+#: Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
+_INTERRUPTED = 130
+
+
 def main() -> None:
     """Console-script entry point: option errors, like every other error, as one line and exit code 2."""
     import sys
@@ -71,8 +75,9 @@ def main() -> None:
         print(f"echostrain: error: {' '.join(exc.format_message().split())}{where}", file=sys.stderr)
         sys.exit(2)
     except (click_errors.Abort, KeyboardInterrupt):
-        print("echostrain: interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = _INTERRUPTED
+    if code == _INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130, silently
+        print("echostrain: interrupted; unfinished outputs were removed (re-run `generate` to resume a dataset)", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -11,6 +11,7 @@ from echostrain.core.checks import check_view
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import ENGINES, VIEWS
 from echostrain.sim.coherence import CoherenceModel, default_coherence
+from echostrain.sim.sequence_config import check_n_frames
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class GenerationSettings:
             raise ParameterError(f"`dysfunction_share` must be within 0…1, got {self.dysfunction_share}")
         if self.engine not in ENGINES:
             raise ParameterError(f"unknown `engine` {self.engine!r}; use one of {', '.join(ENGINES)}")
-        if self.n_frames is not None and self.n_frames < 2:
-            raise ParameterError(f"`n_frames` must be at least 2, got {self.n_frames}")
+        if self.n_frames is not None:
+            check_n_frames(self.n_frames)
         if not self.per_cell > 0:
             raise ParameterError(f"`per_cell` must be positive, got {self.per_cell}")
         if self.coherence is not None:

@@ -172,9 +172,11 @@ def analyze(
                              f"Longitudinal strain, {', '.join(r.view.upper() for r in results)}")
         write_text_atomic(work / "summary.json", json.dumps(json_ready(summary), indent=2, allow_nan=False) + "\n")
         _write_html(work, per_clip, results, summary, bull)
-        out.mkdir(exist_ok=True)
-        for item in sorted(work.iterdir()):
-            os.replace(item, out / item.name)
+        if not out.exists():  # one rename: the whole report appears at once
+            os.replace(work, out)
+        else:
+            for item in sorted(work.iterdir()):
+                os.replace(item, out / item.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return summary
