@@ -122,3 +122,20 @@ def test_analyze_interrupted_before_its_last_files_leaves_no_report(tmp_path, wa
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.splitlines()[-1].startswith(INTERRUPTED), err  # after its progress lines
     assert set(os.listdir(tmp_path)) == before  # no report folder, no hidden work folder
+
+
+@pytest.mark.parametrize("stop", ["keyboard", "abort"])
+def test_main_turns_an_interrupt_outside_a_command_into_one_line(monkeypatch, capsys, stop):
+    """Ctrl-C while the arguments are parsed (KeyboardInterrupt or typer's Abort) is one line and 130."""
+    import typer
+
+    import echostrain.cli.main as cli_main
+
+    def app(**kwargs):
+        raise KeyboardInterrupt if stop == "keyboard" else typer.Abort()
+
+    monkeypatch.setattr(cli_main, "app", app)
+    with pytest.raises(SystemExit) as done:
+        cli_main.main()
+    assert done.value.code == 130
+    assert _stderr_line(capsys.readouterr().err).startswith(INTERRUPTED)

@@ -87,6 +87,23 @@ def corpus(tmp_path_factory):
     io_conftest = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(io_conftest)
     io_conftest.make_dicom(d / "negspacing.dcm", clip, delta_x_cm=None, delta_y_cm=None, pixel_spacing=(-0.3, 0.3))
+    # more of the cases
+    np.savez(d / "tiny.npz", frames=(rng.random((6, 1, 1)) * 200 + 20).astype(np.uint8), spacing_mm=np.array([0.3, 0.3]))
+    (d / "pts00.csv").write_text("x,y\n0,0\n")
+    np.savez(d / "black_wall.npz", frames=np.zeros((t, h, w), np.uint8), spacing_mm=np.array([0.3, 0.3]))
+    np.savez(d / "complexfps.npz", frames=clip, spacing_mm=np.array([0.3, 0.3]), fps=np.complex128(30 + 1j))
+    (d / "zero.json").symlink_to("/dev/zero")
+    crossed = list(base["endo"])
+    crossed[2], crossed[-3] = crossed[-3], crossed[2]
+    (d / "crossed.json").write_text(json.dumps({**base, "endo": crossed}))
+    (d / "endo_is_epi.json").write_text(json.dumps({**base, "epi": base["endo"]}))
+    (d / "pngbomb").mkdir()
+    io_limits = importlib.util.spec_from_file_location("io_limits", Path(__file__).parents[1] / "io" / "test_io_limits.py")
+    limits_module = importlib.util.module_from_spec(io_limits)
+    io_limits.loader.exec_module(limits_module)
+    for i in range(2):
+        limits_module.png_header_only(d / "pngbomb" / f"f{i}.png", 20000, 20000)
+    (d / "afile").write_text("x")
     return d
 
 
@@ -137,6 +154,13 @@ CASES = [
     ("track", "{d}/clip.npz --contour {d}/ed.json --out {o}/t.txt", "--out"),
     ("track", "{d}/clip.npz --contour {d}/ed.json --out {o}/missing/t.npz", "does not exist"),
     ("track", "{d}/negspacing.dcm --contour {d}/ed.json --out {o}/t.npz", "PixelSpacing"),
+    ("track", "{d}/tiny.npz --points {d}/pts00.csv --model opticalflow --out {o}/t.npz", "too small"),
+    ("track", "{d}/clip.npz --contour {d}/zero.json --out {o}/t.npz", "not a regular file"),
+    ("track", "{d}/clip.npz --contour {d}/crossed.json --out {o}/t.npz", "crosses itself"),
+    ("track", "{d}/clip.npz --contour {d}/endo_is_epi.json --out {o}/t.npz", "epicardium"),
+    ("track", "{d}/clip.npz --contour {d}/ed.json --out {o}/t.npz --device cuda", "--device"),
+    ("info", "{d}/complexfps.npz", "complex"),
+    ("info", "{d}/pngbomb", ""),
     # strain
     ("strain", "{d}/missing.npz", "does not exist"),
     ("strain", "{d}/tracks_cut.npz", ""),
@@ -155,6 +179,9 @@ CASES = [
     ("analyze", "{d}/clip.npz --contour {d}/ed.json --es-frame 0 --out {o}/rep", "--es-frame"),
     ("analyze", "{d}/clip.npz --contour {d}/ed.json --fps -3 --out {o}/rep", "fps"),
     ("analyze", "{d}/clip.npz --contour {d}/ed.json --view psax --out {o}/rep", "psax"),
+    ("analyze", "{d}/black_wall.npz --contour {d}/ed.json --out {o}/rep", "blank"),
+    ("analyze", "{d}/clip.npz --contour {d}/ed.json --out {d}/afile/rep", "afile"),
+    ("analyze", "{d}/clip.npz --contour {d}/ed.json --out /proc/echostrain-report", ""),
     # simulate, view, evaluate, decorrelation
     ("simulate", "--out {o}/s.h5 --frames 100000000000", "limit of 2000"),
     ("simulate", "--out {o}/s.h5 --frames 20 --per-cell 1e12", "fewer scatterers"),

@@ -63,21 +63,23 @@ def main() -> None:
     """Console-script entry point: option errors, like every other error, as one line and exit code 2."""
     import sys
 
-    try:  # typer ≥ 0.20 carries its own copy of click
-        from typer._click import exceptions as click_errors
+    try:  # typer ≥ 0.20 carries its own copy of click; Abort lives in typer.exceptions there
+        from typer._click.exceptions import UsageError
+        from typer.exceptions import Abort
     except ImportError:  # pragma: no cover - older typer on click
-        import click.exceptions as click_errors
+        from click.exceptions import Abort, UsageError
 
     try:
         code = app(standalone_mode=False)
-    except click_errors.UsageError as exc:
+    except UsageError as exc:
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
         print(f"echostrain: error: {' '.join(exc.format_message().split())}{where}", file=sys.stderr)
         sys.exit(2)
-    except (click_errors.Abort, KeyboardInterrupt):
+    except (Abort, KeyboardInterrupt):
         code = _INTERRUPTED
     if code == _INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130, silently
-        print("echostrain: interrupted; unfinished outputs were removed (re-run `generate` to resume a dataset)", file=sys.stderr)
+        print("echostrain: interrupted; unfinished outputs were removed (re-run `generate` to resume a dataset)",
+              file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -21,6 +21,8 @@ from echostrain.io.sector import SECTOR_THRESHOLD
 
 #: Fewest frames a clip needs to be tracked.
 MIN_TRACK_FRAMES = 3
+#: Smallest frame side (px) any tracker accepts (optical flow's pyramid needs 12 px).
+MIN_TRACK_SIZE_PX = 16
 
 
 @dataclass
@@ -58,6 +60,11 @@ def check_track_input(frames: np.ndarray, queries: np.ndarray) -> tuple[np.ndarr
     if f.shape[0] < MIN_TRACK_FRAMES:
         raise InvalidDataError(
             f"the clip has {f.shape[0]} frame(s); tracking needs at least {MIN_TRACK_FRAMES}"
+        )
+    if min(f.shape[1], f.shape[2]) < MIN_TRACK_SIZE_PX:
+        raise InvalidDataError(
+            f"the frames are {f.shape[2]}×{f.shape[1]} px; tracking needs at least "
+            f"{MIN_TRACK_SIZE_PX}×{MIN_TRACK_SIZE_PX} px (the image is too small: give the full-size clip)"
         )
     if f.dtype == np.uint8:
         f = f.astype(np.float32) / 255.0
