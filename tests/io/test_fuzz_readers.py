@@ -172,3 +172,14 @@ def test_tracks_files_of_any_content(arrays):
         path = Path(tmp) / "t.npz"
         np.savez(path, **arrays)
         _outcome(read_tracks, path)
+
+
+def test_hdf5_member_names_that_are_not_utf8_give_our_error(tmp_path):
+    """Found by `make fuzz`: a flipped byte in a member name made h5py return bytes, and the message crashed."""
+    import h5py
+
+    path = tmp_path / "names.h5"
+    with h5py.File(path, "w") as fh:
+        fh.create_dataset(b"fr\xe1mes", data=np.zeros((4, 8, 8), np.uint8))
+    with pytest.raises(EchoStrainError, match="no /frames dataset"):
+        read_video(path)

@@ -175,6 +175,16 @@ def _incomplete(p: Path, missing_ds: list[str], missing_attrs: list[str]) -> Cor
     return CorruptInputError(f"{p} is not a complete echostrain sequence file: missing {missing}")
 
 
+def _text(name: str | bytes) -> str:
+    """An HDF5 member or attribute name as text (h5py gives bytes for a name that is not UTF-8)."""
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+
+
+def _names(group: Any) -> list[str]:
+    """The member names of an HDF5 group, as text."""
+    return [_text(k) for k in group.keys()]
+
+
 def _read_members(p: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Every root attribute (plain Python values) and every dataset of the table, by path."""
     import h5py
@@ -188,7 +198,7 @@ def _read_members(p: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             missing_attrs = [n for n in SEQUENCE_ATTRS if n not in fh.attrs]
             if missing_ds or missing_attrs:
                 raise _incomplete(p, missing_ds, missing_attrs)
-            attrs = {str(k): to_python(v) for k, v in fh.attrs.items()}
+            attrs = {_text(k): to_python(v) for k, v in fh.attrs.items()}
             for n in SEQUENCE_DATASETS:
                 check_allocation(fh[n].shape, fh[n].dtype.itemsize, f"{p}:/{n}")
             arrays = {n: fh[n][()] for n in SEQUENCE_DATASETS}
@@ -270,7 +280,7 @@ def read_sequence_video(path: str | os.PathLike[str]) -> EchoVideo:
         with fh:
             if "frames" not in fh:
                 raise CorruptInputError(
-                    f"{p} has no /frames dataset (members: {', '.join(fh.keys()) or 'none'}); "
+                    f"{p} has no /frames dataset (members: {', '.join(_names(fh)) or 'none'}); "
                     "it is not an echostrain sequence file"
                 )
             if not isinstance(fh["frames"], h5py.Dataset):
@@ -281,8 +291,8 @@ def read_sequence_video(path: str | os.PathLike[str]) -> EchoVideo:
             dataset = fh["frames"]
             check_allocation(dataset.shape, dataset.dtype.itemsize + 4, f"{p}:/frames")
             arr = dataset[()]
-            attrs = {str(k): to_python(v) for k, v in fh.attrs.items()}
-            members = list(fh.keys())
+            attrs = {_text(k): to_python(v) for k, v in fh.attrs.items()}
+            members = _names(fh)
     except (OSError, KeyError, ValueError, RuntimeError) as exc:
         raise CorruptInputError(
             f"{p} could not be read ({one_line(exc)}); the file may be damaged"
