@@ -158,3 +158,13 @@ def test_bad_inputs_raise_one_line_errors(wall):
         assert "\n" not in str(info.value)
     with pytest.raises(ParameterError, match="spacing_mm"):
         compute_strain(tracks, (0.0, 0.3), pts.layer, pts.segment)
+
+
+def test_es_lies_after_ed_even_when_the_line_only_lengthens():
+    """A tracker that reads lengthening all beat long (seen on a real clip) gave ES = ED, then an error."""
+    from echostrain.strain.phases import detect_ed_es
+
+    ed, es = detect_ed_es(np.linspace(80.0, 90.0, 12), ed_frame=0)
+    assert ed == 0 and es >= 1
+    ed, es = detect_ed_es(np.r_[np.linspace(90.0, 95.0, 6), np.linspace(95.0, 90.0, 6)], ed_frame=5)
+    assert es > ed

@@ -57,7 +57,8 @@ def detect_ed_es(
         return ed, int(np.argmin(smooth[:ed]))
     after = near_max[ed + 1 :] & ~near_max[ed : n - 1]  # starts of later near-max stretches
     stop = ed + 1 + int(np.argmax(after)) if after.any() else n
-    return ed, ed + int(np.argmin(smooth[ed:stop]))
+    stop = max(stop, ed + 2)  # ES lies after ED, even on a curve that only lengthens
+    return ed, ed + 1 + int(np.argmin(smooth[ed + 1 : stop]))
 
 
 def next_ed_frame(gls_curve_pct: np.ndarray, es_frame: int) -> int:

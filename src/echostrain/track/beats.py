@@ -101,7 +101,7 @@ def track_beats(
         if pairs[0][0] != first:
             raise ParameterError(f"the first of `ed_frames` must be the frame the wall is given on ({first}), "
                                  f"got {pairs[0][0]}")
-        frames = [(a, a + int(np.argmin(curve[a:b + 1])), b) for a, b in pairs]
+        frames = [(a, a + 1 + int(np.argmin(curve[a + 1:b + 1])), b) for a, b in pairs]  # ES after ED
     if not frames:
         raise ParameterError(
             f"{video.source}: no full beat (ED to the next ED) found in {n_t} frames; "
