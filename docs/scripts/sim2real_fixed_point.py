@@ -132,6 +132,7 @@ def main() -> None:
         write_sequence(base, simulate_sequence(SequenceConfig(view="a4c"), 10))
     paths += [sim_frame_warp(base, 1, "normal", 0.0, args.sim_work / "simwarp_a4c_seed10_seed1_normal.h5"), base]
     rows = [study(p, model) for p in paths]
+    args.out.mkdir(parents=True, exist_ok=True)
     write_rows_csv(args.out / "fixed_point.csv", rows)
     lines = ["| sequence | ES displacement (mm) | corr-peak error (mm) | from query: MTE 3 / 6 rounds (mm) "
              "| from truth: MTE 3 / 6 rounds (mm) | tracked / true GLS from query / truth |", "|" + "---|" * 6]
