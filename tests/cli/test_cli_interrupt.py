@@ -31,8 +31,10 @@ def _stderr_line(text: str) -> str:
 
 def _interrupt(argv, *, when, timeout_s=120.0):
     """Run the CLI, send SIGINT once ``when()`` is true (polled), return (exit code, stderr)."""
+    # a job started in the background by a shell ignores SIGINT, and so would its children: restore the default
     proc = subprocess.Popen([sys.executable, "-m", "echostrain", *map(str, argv)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.monotonic()
     while not when() and proc.poll() is None and time.monotonic() - t0 < timeout_s:
         time.sleep(0.05)
