@@ -11,7 +11,8 @@ itself (a4c, seed 10, as docs/scripts/sim2real_ablation.py makes them):
 * ``from query``: TAS-Net as shipped, 6 update rounds started at the query
   positions (MTE after 3 and 6 rounds, and tracked / true endocardial GLS).
 * ``from truth``: the same rounds started at the true positions in every
-  frame. If the network stays there, its search fails on real texture; if it
+  frame (``TASNet.forward``'s ``start``). If the network stays there, its
+  search fails on real texture; if it
   walks off to the answer it gives from the query, its reading of the
   correlations is biased.
 
@@ -32,50 +33,18 @@ import torch
 from real_benchmark import ROOT
 from sim2real_ablation import sim_frame_warp
 
+from echostrain.anatomy.polyline import polyline_length_mm
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.io import write_text_atomic
 from echostrain.io.sequence import read_sequence, write_sequence
 from echostrain.sim.sequence import simulate_sequence
 from echostrain.sim.sequence_config import SequenceConfig
-from echostrain.track.model import TASNet, sample_features, sinusoid
+from echostrain.track.model import TASNet, sample_features
 from echostrain.track.roi import crop_frames, roi_for_points
 from echostrain.track.tasnet import TASNetTracker
 
 ROUNDS = 6
 SEARCH_PX = 24.0
-
-
-def rounds_from(m: TASNet, frames: torch.Tensor, queries: torch.Tensor, start: torch.Tensor,
-                iterations: int = ROUNDS) -> list[torch.Tensor]:
-    """TAS-Net's update rounds (its ``forward``) started at ``start`` [B, N, T, 2] instead of the query positions."""
-    b, t = frames.shape[:2]
-    n = queries.shape[1]
-    levels = m.pyramid((frames - 0.5) / 0.25)
-    qt = queries[..., 0].round().long().clamp(0, t - 1)
-    qxy = queries[..., 1:3]
-    fmap0 = levels[0].reshape(b, t, *levels[0].shape[1:])
-    picked = fmap0[torch.arange(b)[:, None], qt]
-    qfeat = sample_features(picked.flatten(0, 1), ((qxy + 0.5) / m.stride - 0.5).reshape(b * n, 1, 2)).reshape(b, n, -1)
-    rel_t = torch.arange(t, dtype=frames.dtype)[None, None, :] - qt[..., None].to(frames.dtype)
-    time_feat = sinusoid(rel_t[..., None] / 8.0, 8, 64.0)
-    is_query = (rel_t == 0).to(frames.dtype)[..., None]
-    volumes = m.correlation_volumes(levels, qfeat, t)
-    xy, out = start.clone(), []
-    for _ in range(iterations):
-        corr = m.correlations(volumes, xy)
-        disp = sinusoid((xy - qxy[:, :, None, :]) / 16.0, 8, 64.0)
-        tok = m.token(torch.cat([corr, disp, time_feat, is_query], dim=-1))
-        virt = m.virtual.expand(b, -1, t, -1)
-        for block in m.blocks:
-            tok, virt = block(tok, virt)
-        step = m.head(m.head_norm(tok))
-        xy = torch.where(is_query.bool(), qxy[:, :, None, :], xy + step[..., :2])
-        out.append(xy)
-    return out
-
-
-def _length_mm(xy: np.ndarray, spacing: np.ndarray) -> float:
-    return float(np.linalg.norm(np.diff(xy * spacing, axis=0), axis=1).sum())
 
 
 def study(path: Path, m: TASNet) -> dict:
@@ -104,13 +73,14 @@ def study(path: Path, m: TASNet) -> dict:
         row = {"sequence": path.stem, "model_px_per_mm": roi.scale / float(sp.mean()),
                "es_displacement_mm": float(np.linalg.norm((tr[es] - tr[0]) * sp, axis=1).mean()),
                "corr_peak_error_mm": peak_err_px / roi.scale * float(sp.mean())}
-        g_true = _length_mm(tr[es, endo], sp) / _length_mm(tr[0, endo], sp) - 1
-        for name, start in (("query", queries[:, :, None, 1:].expand_as(truth)), ("truth", truth)):
-            rs = rounds_from(m, clip[None], queries, start)
+        ed_length = polyline_length_mm(tr[0, endo], sp)
+        g_true = polyline_length_mm(tr[es, endo], sp) / ed_length - 1
+        for name, start in (("query", None), ("truth", truth)):
+            rs, _ = m(clip[None], queries, iterations=ROUNDS, start=start)
             for k in (3, ROUNDS):
                 res = roi.to_input(rs[k - 1][0].permute(1, 0, 2).numpy().astype(np.float64))
                 row[f"from_{name}_mte_mm_{k}"] = float(np.linalg.norm((res - tr) * sp, axis=-1)[1:].mean())
-            row[f"from_{name}_gls_ratio"] = (_length_mm(res[es, endo], sp) / _length_mm(tr[0, endo], sp) - 1) / g_true
+            row[f"from_{name}_gls_ratio"] = (polyline_length_mm(res[es, endo], sp) / ed_length - 1) / g_true
     return row
 
 

@@ -32,26 +32,12 @@ import numpy as np
 import torch
 from real_benchmark import ROOT, prepare_clips, warp_set, warp_summary
 
+from echostrain.core.checks import inside_image
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.io import write_text_atomic
 from echostrain.track.base import TrackResult
 from echostrain.track.tasnet import TASNetTracker
-
-
-class RoundsTASNet(TASNetTracker):
-    """The shipped weights with another number of update rounds."""
-
-    def __init__(self, iterations: int) -> None:
-        super().__init__()
-        self.iterations = iterations
-        self.name = f"tasnet_it{iterations}"
-
-    @torch.no_grad()
-    def _run(self, clip: torch.Tensor, queries_model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        q = torch.as_tensor(queries_model, dtype=torch.float32, device=self.device)[None]
-        rounds, vis = self.model(clip[None].to(self.device), q, iterations=self.iterations)
-        return rounds[-1][0].permute(1, 0, 2).cpu().numpy().astype(np.float64), torch.sigmoid(vis[0]).T.cpu().numpy()
 
 
 class ChainedTASNet(TASNetTracker):
@@ -62,12 +48,13 @@ class ChainedTASNet(TASNetTracker):
         self.step = step
         self.name = f"tasnet_chain{step}"
 
-    def _chain(self, frames: np.ndarray, start_xy: np.ndarray, q: int, tracks: np.ndarray, conf: np.ndarray) -> None:
+    def _chain(self, frames: np.ndarray, q: int, tracks: np.ndarray, conf: np.ndarray) -> None:
+        """Fill ``tracks``/``conf`` from frame ``q`` (whose positions are set) to the end, window by window."""
         t0 = q
         while t0 < frames.shape[0] - 1:
             t1 = min(t0 + self.step, frames.shape[0] - 1)
             sub = frames[t0 : t1 + 1]
-            queries = np.concatenate([np.zeros((start_xy.shape[0], 1)), tracks[t0]], axis=1)
+            queries = np.concatenate([np.zeros((tracks.shape[1], 1)), tracks[t0]], axis=1)
             res = TASNetTracker._track(self, sub, queries)
             tracks[t0 : t1 + 1] = res.tracks_px
             conf[t0 : t1 + 1] = res.confidence
@@ -82,17 +69,16 @@ class ChainedTASNet(TASNetTracker):
             fwd = np.zeros((n_t, sel.size, 2))
             fwd[q] = queries[sel, 1:3]
             cf = np.ones((n_t, sel.size))
-            self._chain(frames, queries[sel, 1:3], q, fwd, cf)
+            self._chain(frames, q, fwd, cf)
             bwd = np.zeros_like(fwd)
             bwd[n_t - 1 - q] = queries[sel, 1:3]
             cb = np.ones_like(cf)
-            self._chain(frames[::-1].copy(), queries[sel, 1:3], n_t - 1 - q, bwd, cb)
+            self._chain(frames[::-1].copy(), n_t - 1 - q, bwd, cb)
             fwd[:q] = bwd[::-1][:q]
             cf[:q] = cb[::-1][:q]
             out[:, sel], conf[:, sel] = fwd, cf
-        inside = (out[..., 0] >= -0.5) & (out[..., 1] >= -0.5)
-        inside &= (out[..., 0] <= frames.shape[2] - 0.5) & (out[..., 1] <= frames.shape[1] - 0.5)
-        return TrackResult(out.astype(np.float32), inside & (conf > 0.5), conf.astype(np.float32), self.name)
+        visible = inside_image(out, frames.shape[1:]) & (conf > 0.5)
+        return TrackResult(out.astype(np.float32), visible, conf.astype(np.float32), self.name)
 
 
 REAL_KEYS = ("clip", "method", "contour_gls_pct", "tracked_gls_at_es_pct", "tracked_minus_contour_gls_pct",
@@ -112,7 +98,8 @@ def main() -> None:
     contours = ROOT / "docs" / "results" / "real_contours"
     trackers: dict = {"tasnet": TASNetTracker()}
     for k in (int(s) for s in args.rounds.split(",") if s):
-        trackers[f"tasnet_it{k}"] = RoundsTASNet(k)
+        trackers[f"tasnet_it{k}"] = TASNetTracker(iterations=k)
+        trackers[f"tasnet_it{k}"].name = f"tasnet_it{k}"
     for k in (int(s) for s in args.chains.split(",") if s):
         trackers[f"tasnet_chain{k}"] = ChainedTASNet(k)
     real = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, (), beats=True,

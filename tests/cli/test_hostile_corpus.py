@@ -26,6 +26,17 @@ def _npy_header(path, shape, descr="|u1") -> None:
         fh.write(b"\0" * 32)
 
 
+def _io_test_module(name: str):
+    """A module of tests/io by file (its conftest's name clashes with the other folders' conftest modules)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(f"io_{Path(name).stem}", Path(__file__).parents[1] / "io" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     d = tmp_path_factory.mktemp("corpus")
@@ -80,12 +91,7 @@ def corpus(tmp_path_factory):
     np.savez(d / "tracks_complex.npz", **{**arrays, "tracks": arrays["tracks"] * (1 + 1j)})
     (d / "tracks_cut.npz").write_bytes((d / "tracks.npz").read_bytes()[:200])
     # a DICOM whose only spacing is a negative PixelSpacing: not flipped, named in the error
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location("io_conftest", Path(__file__).parents[1] / "io" / "conftest.py")
-    io_conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(io_conftest)
+    io_conftest = _io_test_module("conftest.py")
     io_conftest.make_dicom(d / "negspacing.dcm", clip, delta_x_cm=None, delta_y_cm=None, pixel_spacing=(-0.3, 0.3))
     # more of the issue's cases
     np.savez(d / "tiny.npz", frames=(rng.random((6, 1, 1)) * 200 + 20).astype(np.uint8), spacing_mm=np.array([0.3, 0.3]))
@@ -98,9 +104,7 @@ def corpus(tmp_path_factory):
     (d / "crossed.json").write_text(json.dumps({**base, "endo": crossed}))
     (d / "endo_is_epi.json").write_text(json.dumps({**base, "epi": base["endo"]}))
     (d / "pngbomb").mkdir()
-    io_limits = importlib.util.spec_from_file_location("io_limits", Path(__file__).parents[1] / "io" / "test_io_limits.py")
-    limits_module = importlib.util.module_from_spec(io_limits)
-    io_limits.loader.exec_module(limits_module)
+    limits_module = _io_test_module("test_io_limits.py")
     for i in range(2):
         limits_module.png_header_only(d / "pngbomb" / f"f{i}.png", 20000, 20000)
     (d / "afile").write_text("x")

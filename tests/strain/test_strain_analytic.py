@@ -162,9 +162,12 @@ def test_bad_inputs_raise_one_line_errors(wall):
 
 def test_es_lies_after_ed_even_when_the_line_only_lengthens():
     """A tracker that reads lengthening all beat long (seen on a real clip) gave ES = ED, then an error."""
-    from echostrain.strain.phases import detect_ed_es
+    from echostrain.strain.phases import detect_ed_es, shortest_after
 
     ed, es = detect_ed_es(np.linspace(80.0, 90.0, 12), ed_frame=0)
     assert ed == 0 and es >= 1
+    rising = np.linspace(0.0, 5.0, 8)  # a GLS curve that only lengthens, as track_beats sees it per beat
+    assert shortest_after(rising, 0, 8) == 1
+    assert shortest_after(rising, 3, 3) == 4  # an empty window still gives the frame after ED
     ed, es = detect_ed_es(np.r_[np.linspace(90.0, 95.0, 6), np.linspace(95.0, 90.0, 6)], ed_frame=5)
-    assert es > ed
+    assert (ed, es) == (5, 11)  # a normal beat: ES at the shortest frame

@@ -198,3 +198,19 @@ def test_ddp_two_gloo_processes(tiny_data, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _log_steps(run) == [1, 2] and (run / "checkpoint.safetensors").is_file()
+
+
+def test_rounds_start_where_asked():
+    """``start`` replaces the query positions as the first estimate; the default is the query position."""
+    torch.manual_seed(0)
+    model = TASNet(TASNetConfig(input_size=64)).eval()
+    torch.nn.init.normal_(model.head.weight, std=0.1)  # a head that moves points (it starts at zero)
+    frames = torch.rand(1, 5, 1, 64, 64)
+    queries = torch.tensor([[[0.0, 20.0, 30.0], [0.0, 40.0, 25.0]]])
+    with torch.no_grad():
+        default, _ = model(frames, queries, iterations=1)
+        same, _ = model(frames, queries, iterations=1, start=queries[:, :, None, 1:].expand(1, 2, 5, 2))
+        moved, _ = model(frames, queries, iterations=1, start=queries[:, :, None, 1:].expand(1, 2, 5, 2) + 6.0)
+    assert torch.equal(default[0], same[0])
+    assert not torch.allclose(default[0][:, :, 1:], moved[0][:, :, 1:])
+    assert torch.equal(moved[0][:, :, 0], queries[:, :, 1:])  # the query frame stays at the query

@@ -20,6 +20,15 @@ def check_es_after_ed(es_frame: int, ed_frame: int, n_frames: int, *, subject: s
         )
 
 
+def shortest_after(curve: np.ndarray, ed_frame: int, stop: int) -> int:
+    """ES: the frame of the lowest value of ``curve`` after ``ed_frame`` and before ``stop`` (at least ED + 1).
+
+    ES never falls on ED itself, even on a curve that only rises (a tracker
+    that reads lengthening): systole runs ED → ES.
+    """
+    return ed_frame + 1 + int(np.argmin(np.asarray(curve)[ed_frame + 1 : max(stop, ed_frame + 2)]))
+
+
 def detect_ed_es(
     length_mm: np.ndarray, ed_frame: int | None = None, es_frame: int | None = None
 ) -> tuple[int, int]:
@@ -57,8 +66,7 @@ def detect_ed_es(
         return ed, int(np.argmin(smooth[:ed]))
     after = near_max[ed + 1 :] & ~near_max[ed : n - 1]  # starts of later near-max stretches
     stop = ed + 1 + int(np.argmax(after)) if after.any() else n
-    stop = max(stop, ed + 2)  # ES lies after ED, even on a curve that only lengthens
-    return ed, ed + 1 + int(np.argmin(smooth[ed + 1 : stop]))
+    return ed, shortest_after(smooth, ed, stop)
 
 
 def next_ed_frame(gls_curve_pct: np.ndarray, es_frame: int) -> int:

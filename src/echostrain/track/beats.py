@@ -27,7 +27,7 @@ from echostrain.core.checks import clip_to_image
 from echostrain.core.errors import ParameterError
 from echostrain.io.video import EchoVideo
 from echostrain.strain import compute_strain
-from echostrain.strain.phases import beat_frames
+from echostrain.strain.phases import beat_frames, shortest_after
 from echostrain.track.base import Tracker
 from echostrain.track.wall import WallTracking, query_points
 
@@ -101,7 +101,7 @@ def track_beats(
         if pairs[0][0] != first:
             raise ParameterError(f"the first of `ed_frames` must be the frame the wall is given on ({first}), "
                                  f"got {pairs[0][0]}")
-        frames = [(a, a + 1 + int(np.argmin(curve[a + 1:b + 1])), b) for a, b in pairs]  # ES after ED
+        frames = [(a, shortest_after(curve, a, b + 1), b) for a, b in pairs]
     if not frames:
         raise ParameterError(
             f"{video.source}: no full beat (ED to the next ED) found in {n_t} frames; "

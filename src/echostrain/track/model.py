@@ -177,7 +177,8 @@ class TASNet(nn.Module):
         return corr.reshape(b, t, n, -1).transpose(1, 2)
 
     def forward(
-        self, frames: torch.Tensor, queries: torch.Tensor, iterations: int | None = None
+        self, frames: torch.Tensor, queries: torch.Tensor, iterations: int | None = None,
+        start: torch.Tensor | None = None,
     ) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Track.
 
@@ -185,6 +186,8 @@ class TASNet(nn.Module):
             frames: grey [B, T, 1, H, W] in [0, 1].
             queries: [B, N, 3] (t, x, y) — query frame index and input px.
             iterations: update rounds (default: the config's).
+            start: positions [B, N, T, 2] (input px) the rounds start from (default: every track at its
+                query position in every frame; query frames are held at the query position either way).
 
         Returns:
             (positions of every round, each [B, N, T, 2] input px; visibility logits [B, N, T]).
@@ -204,7 +207,7 @@ class TASNet(nn.Module):
         time_feat = sinusoid(rel_t[..., None] / 8.0, 8, 64.0)  # [B, N, T, 16]
         is_query = (rel_t == 0).to(frames.dtype)[..., None]
         volumes = self.correlation_volumes(levels, qfeat, t)
-        xy = qxy[:, :, None, :].expand(b, n, t, 2).clone()
+        xy = (qxy[:, :, None, :].expand(b, n, t, 2) if start is None else start).clone()
         query_mask = is_query.bool()
         rounds = []
         vis = torch.zeros(b, n, t, device=frames.device, dtype=frames.dtype)

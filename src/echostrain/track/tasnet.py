@@ -39,7 +39,7 @@ class TASNetTracker(Tracker):
     name = "tasnet"
 
     def __init__(self, weights: str | os.PathLike[str] | None = None, device: str = "cpu",
-                 model: TASNet | None = None) -> None:
+                 model: TASNet | None = None, iterations: int | None = None) -> None:
         if model is None:
             path = Path(weights) if weights is not None else PRETRAINED
             if weights is None and not path.is_file():
@@ -49,11 +49,12 @@ class TASNetTracker(Tracker):
             model = load_model(path, device=device)
         self.model = model.eval()
         self.device = torch.device(device)
+        self.iterations = iterations  # update rounds (None: the model's config)
 
     @torch.no_grad()
     def _run(self, clip: torch.Tensor, queries_model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         q = torch.as_tensor(queries_model, dtype=torch.float32, device=self.device)[None]
-        rounds, vis = self.model(clip[None].to(self.device), q)
+        rounds, vis = self.model(clip[None].to(self.device), q, iterations=self.iterations)
         xy = rounds[-1][0].permute(1, 0, 2).cpu().numpy().astype(np.float64)  # [T, N, 2]
         conf = torch.sigmoid(vis[0]).T.cpu().numpy()
         return xy, conf
