@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from real_cohort import CLIPS
+
 from echostrain.io import read_video
 from echostrain.realism.coherence import (
     DEFAULT_PROFILE_PATH,
@@ -34,7 +36,7 @@ from echostrain.realism.profile import combine_profiles, curve_mae
 from echostrain.realism.report import realism_report
 from echostrain.sim.coherence import DEFAULT_COHERENCE_PATH
 
-REAL = ("echotracker_a4c.mp4", "echotracker_alax.mp4")  # apical LV views, like the simulator's
+REAL = ("echotracker_a4c", "echotracker_alax")  # apical LV views, like the simulator's (keys of CLIPS)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,31 +55,39 @@ def main() -> None:
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     args = parser.parse_args()
     real = []
-    for name in REAL:
+    for stem in REAL:
+        name, spacing_mm, fps = CLIPS[stem]  # acquisition rate (not the A4C file's playback rate) and known spacing
         clip = read_video(args.realdata / name)
-        real.append(measure_decorrelation(clip, max_lag_frames=4, rng=np.random.default_rng(0), clip_id=name))
+        real.append(measure_decorrelation(clip, max_lag_frames=4, rng=np.random.default_rng(0), clip_id=name,
+                                          spacing_mm=spacing_mm, fps=fps))
         print(f"{name}: lags {np.round(real[-1].lags_ms, 1)} ms, mean {np.round(real[-1].mean, 3)}")
     profile = combine_profiles(real)
     profile.provenance["note"] = (
         "measured by docs/scripts/make_default_decorrelation.py on the clips named in clip_ids "
-        "(../shared/realdata, see its SOURCES.md); spacing estimated from the fan height as 150 mm"
+        "(../shared/realdata, see its SOURCES.md) with the spacing and acquisition frame rate of "
+        "docs/scripts/real_cohort.py CLIPS (A4C 55 frames/s, not the file's 20)"
     )
     profile.to_json(DEFAULT_PROFILE_PATH)
-    max_lag = float(profile.lags_ms[-1])
-    print(f"real combined: lags {np.round(profile.lags_ms, 1)} mean {np.round(profile.mean, 3)}")
+    max_lag = max(p.max_lag_ms for p in real)  # every clip is fitted at its own lags (fit_profile)
+    print(f"real combined (for the record): lags {np.round(profile.lags_ms, 1)} mean {np.round(profile.mean, 3)}")
 
     calibration = calibrate_image_correlation()
     print("calibration r → g(r):", np.round(calibration[0], 3), np.round(calibration[1], 3))
     still = simulated_profile(None, max_lag, progress=print)
-    model, info = fit_profile(profile, still, calibration)
+    model, info = fit_profile(real, still, calibration)
     print(f"fitted: {model}  {info}")
     decor = simulated_profile(model, max_lag, progress=print)
-    mae, mae_still = curve_mae(profile, decor), curve_mae(profile, still)
+    per_clip = {p.clip_ids[0]: (round(curve_mae(p, decor), 4), round(curve_mae(p, still), 4)) for p in real}
+    for name, (with_, without) in per_clip.items():
+        print(f"{name}: MAE with renewal {with_}, without {without}")
+    mae = float(np.mean([v[0] for v in per_clip.values()]))
+    mae_still = float(np.mean([v[1] for v in per_clip.values()]))
     png = ROOT / "docs" / "realism_decorrelation.png"
     report = realism_report(real, [decor], png, baseline=[still],
                             title="Speckle decorrelation, default profile")
-    report["mae_by_depth"] = depth_mae(profile, decor)
-    report["mae_by_depth_without"] = depth_mae(profile, still)
+    report["mae_by_depth"] = np.mean([depth_mae(p, decor) for p in real], axis=0).round(4).tolist()
+    report["mae_by_depth_without"] = np.mean([depth_mae(p, still) for p in real], axis=0).round(4).tolist()
+    report["mae_per_clip_with_without"] = per_clip
     report["depth_bins_mm"] = profile.depth_bins_mm.tolist()
     save_coherence(
         DEFAULT_COHERENCE_PATH, model,

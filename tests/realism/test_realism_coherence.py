@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from echostrain.core.errors import CorruptInputError, InputNotFoundError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
 from echostrain.realism import coherence as coh
 from echostrain.realism.profile import DecorrelationProfile
 from echostrain.sim.coherence import CoherenceModel
@@ -35,6 +35,34 @@ def test_fit_recovers_the_renewal_per_depth():
     np.testing.assert_allclose(model.beta_by_depth, betas, atol=0.011)
     assert 300.0 < model.tau_ms < 550.0
     assert max(info["depth_fit_errors"]) < 0.01
+
+
+def test_clips_at_different_frame_rates_are_fitted_at_their_own_lags():
+    # a fast clip (18 ms per frame) and a slow one (40 ms); the simulator without renewal
+    # measured densely to 160 ms. One β (a drop at the first lag, flat after) explains both.
+    sim_lags = np.arange(10.0, 161.0, 10.0)
+    sim_curve = 1.0 - 0.001 * sim_lags
+
+    def clip(lags, values):
+        values = np.asarray(values)
+        return DecorrelationProfile(
+            lags_ms=lags, mean=values, spread=np.full(lags.size, 0.05), depth_bins_mm=EDGES,
+            by_depth=np.stack([values, values]), n_patches=100, clip_ids=["c"],
+        )
+
+    beta = 0.1
+    fast_lags, slow_lags = 18.2 * np.arange(1, 5), 40.0 * np.arange(1, 5)
+    fast = clip(fast_lags, (1 - 0.001 * fast_lags) * (1 - beta) ** 2)
+    slow = clip(slow_lags, (1 - 0.001 * slow_lags) * (1 - beta) ** 2)
+    motion = clip(sim_lags, sim_curve)
+    model, info = coh.fit_profile([fast, slow], motion, CAL)
+    assert abs(model.beta - beta) < 0.011 and model.tau_ms > 5000.0
+    np.testing.assert_allclose(model.beta_by_depth, [beta, beta], atol=0.011)
+    assert info["uniform_fit_error"] < 0.005
+    # a single profile is still accepted, and an empty list is refused
+    assert abs(coh.fit_profile(fast, motion, CAL)[0].beta - beta) < 0.011
+    with pytest.raises(ParameterError, match="at least one"):
+        coh.fit_profile([], motion, CAL)
 
 
 def test_no_renewal_where_the_simulation_already_decorrelates_enough():

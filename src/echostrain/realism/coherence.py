@@ -131,37 +131,59 @@ def _on_lags(profile: DecorrelationProfile, values: np.ndarray, lags_ms: np.ndar
     return np.where(lags_ms <= profile.max_lag_ms + 1e-9, out, np.nan)
 
 
+def _clip_points(
+    profiles: Sequence[DecorrelationProfile], motion_only: DecorrelationProfile, depth: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lags, real, motion-only) of every clip at its own measured lags (no interpolation of the real curves)."""
+    lags, real, sim = [], [], []
+    for p in profiles:
+        keep = p.lags_ms <= motion_only.max_lag_ms + 1e-9
+        rows = (p.mean, motion_only.mean) if depth is None else (p.by_depth[depth], motion_only.by_depth[depth])
+        lags.append(p.lags_ms[keep])
+        real.append(np.asarray(rows[0], dtype=float)[keep])
+        sim.append(_on_lags(motion_only, rows[1], p.lags_ms[keep]))
+    return np.concatenate(lags), np.concatenate(real), np.concatenate(sim)
+
+
 def fit_profile(
-    real: DecorrelationProfile,
+    real: DecorrelationProfile | Sequence[DecorrelationProfile],
     motion_only: DecorrelationProfile,
     calibration: tuple[np.ndarray, np.ndarray],
 ) -> tuple[CoherenceModel, dict[str, Any]]:
-    """Fit a depth-varying coherence model to a real profile (see the module docstring).
+    """Fit a depth-varying coherence model to one real profile or several (see the module docstring).
 
+    With several profiles (clips at different frame rates) every clip is fitted
+    at its own measured lags, all points pooled: combining the curves first would
+    interpolate each one linearly from 1 at lag 0 and so hide the drop at the first
+    lag. ``motion_only`` must be measured up to the largest real lag to use them all.
     Returns the model and a JSON-ready record of the fit (errors per step).
     """
-    lags = real.lags_ms[real.lags_ms <= motion_only.max_lag_ms + 1e-9]
+    profiles = [real] if isinstance(real, DecorrelationProfile) else list(real)
+    if not profiles:
+        raise ParameterError("fit_profile needs at least one real profile")
+    lags, target, sim = _clip_points(profiles, motion_only, None)
     if lags.size == 0:
         raise ParameterError("the simulated profile covers none of the real profile's lags")
-    k = lags.size
-    uniform, err = fit_coherence(lags, real.mean[:k], calibration, _on_lags(motion_only, motion_only.mean, lags))
+    uniform, err = fit_coherence(lags, target, calibration, sim)
     info: dict[str, Any] = {"uniform_beta": uniform.beta, "tau_ms": uniform.tau_ms, "uniform_fit_error": round(err, 5)}
-    same_bins = (
-        real.depth_bins_mm.size >= 2
-        and real.depth_bins_mm.shape == motion_only.depth_bins_mm.shape
-        and np.allclose(real.depth_bins_mm, motion_only.depth_bins_mm)
+    same_bins = all(
+        p.depth_bins_mm.size >= 2
+        and p.depth_bins_mm.shape == motion_only.depth_bins_mm.shape
+        and np.allclose(p.depth_bins_mm, motion_only.depth_bins_mm)
+        for p in profiles
     )
     if not same_bins:
         info["depth_fit"] = "skipped: the real and simulated profiles have different depth bins"
         return uniform, info
+    edges = motion_only.depth_bins_mm
     centres, betas, errors = [], [], []
-    for d in range(real.by_depth.shape[0]):
-        target = real.by_depth[d, :k]
-        sim_d = _on_lags(motion_only, motion_only.by_depth[d], lags)
-        if not (np.isfinite(target).any() and np.isfinite(sim_d).any()):
+    for d in range(edges.size - 1):
+        lags_d, target_d, sim_d = _clip_points(profiles, motion_only, d)
+        good = np.isfinite(target_d) & np.isfinite(sim_d)
+        if not good.any():
             continue
-        model_d, err_d = fit_coherence(lags, target, calibration, sim_d, tau_ms=uniform.tau_ms)
-        centres.append(0.5 * float(real.depth_bins_mm[d] + real.depth_bins_mm[d + 1]))
+        model_d, err_d = fit_coherence(lags_d[good], target_d[good], calibration, sim_d[good], tau_ms=uniform.tau_ms)
+        centres.append(0.5 * float(edges[d] + edges[d + 1]))
         betas.append(model_d.beta)
         errors.append(round(err_d, 5))
     info["depth_fit_errors"] = errors

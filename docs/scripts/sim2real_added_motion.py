@@ -1,0 +1,135 @@
+"""Sim-to-real diagnosis: how much of a known motion, added to a real clip, does each tracker read?
+
+A real clip has no ground truth, but a known motion added to it does. Each
+frame ``t`` of one cycle (ED to the next ED) is resampled so that its whole
+content moves by ``D_t``, which is zero at ED and largest mid-cycle
+(``sin²(π t / cycle)``):
+
+* ``contract``: a uniform contraction by 8 % about the centre of the drawn ED
+  endocardium;
+* ``shift``: a rigid shift of 15 px down and 7.5 px across.
+
+Each tracker follows the ED endocardium of observer 1 on the clip with and
+without ``D_t``. The gain is the least-squares slope of the difference of
+the two tracks on the added displacement ``D_t(p_t) − p_t`` over all points
+and frames (1: every added pixel read; 0: none). The same is measured on
+the clip's ED frame held still for the cycle (frozen real texture, the motion
+``D_t`` alone), and on simulated sequences (``--sim``, sequence files: the
+true ED endocardium, one cycle).
+
+Writes ``added_motion.md/.csv`` to ``--out``.
+
+Usage: python docs/scripts/sim2real_added_motion.py [--work /tmp/echostrain_real] [--sim SEQ.h5 ...]
+       [--out docs/results/sim2real] [--weights W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from real_benchmark import prepare_clips
+from scipy.ndimage import map_coordinates
+
+from echostrain.data.sequences import load_sequence
+from echostrain.evaluate.summary import write_rows_csv
+from echostrain.io import write_text_atomic
+from echostrain.track import load
+from echostrain.track.wall import query_points
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTOURS = ROOT / "docs" / "results" / "real_contours"
+#: Frames of one cycle of each real clip (docs/results/real_contours/ed_frames.csv: ED 0 and the next ED).
+CYCLE = {"echotracker_a4c": 43, "echotracker_alax": 24}
+MOTIONS = {"contract": 0.08, "shift": 15.0}
+
+
+def weight(t: int, cycle: int) -> float:
+    return math.sin(math.pi * (t % cycle) / cycle) ** 2
+
+
+def moved(xy: np.ndarray, kind: str, centre_xy: np.ndarray, w: float) -> np.ndarray:
+    """Where the added motion (at weight ``w``) takes points ``xy`` [..., 2] (x, y px)."""
+    if kind == "contract":
+        return centre_xy + (xy - centre_xy) * (1.0 - MOTIONS[kind] * w)
+    return xy + MOTIONS[kind] * w * np.array([0.5, 1.0])
+
+
+def add_motion(frames: np.ndarray, kind: str, centre_xy: np.ndarray, cycle: int) -> np.ndarray:
+    """Frames [T, H, W] uint8 whose content moves by the added motion (bilinear, edges repeated)."""
+    t_n, h, w = frames.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    out = np.empty_like(frames)
+    for t in range(t_n):
+        wt = weight(t, cycle)
+        if kind == "contract":
+            s = 1.0 - MOTIONS[kind] * wt
+            src = [centre_xy[1] + (yy - centre_xy[1]) / s, centre_xy[0] + (xx - centre_xy[0]) / s]
+        else:
+            src = [yy - MOTIONS[kind] * wt, xx - 0.5 * MOTIONS[kind] * wt]
+        out[t] = np.round(np.clip(map_coordinates(frames[t].astype(np.float64), src, order=1, mode="nearest"),
+                                  0, 255)).astype(np.uint8)
+    return out
+
+
+def gains(name: str, frames: np.ndarray, endo_xy: np.ndarray, cycle: int, trackers: dict) -> list[dict]:
+    """Rows of one clip: the clip and its ED frame held still, each motion, each tracker."""
+    frames = frames[: cycle + 1]
+    centre = endo_xy.mean(axis=0)
+    queries = query_points(endo_xy, 0)
+    rows = []
+    for base_name, base in (("clip", frames), ("ED frame held still", np.repeat(frames[:1], frames.shape[0], 0))):
+        for kind in MOTIONS:
+            with_motion = add_motion(base, kind, centre, cycle)
+            for method, tracker in trackers.items():
+                p0 = tracker.track(base, queries).tracks_px.astype(np.float64)
+                p1 = tracker.track(with_motion, queries).tracks_px.astype(np.float64)
+                added = np.stack([moved(p0[t], kind, centre, weight(t, cycle)) for t in range(p0.shape[0])]) - p0
+                read = p1 - p0
+                rows.append({"sequence": name, "input": base_name, "motion": kind, "method": method,
+                             "added_max_px": float(np.abs(added).max()),
+                             "gain": float((read * added).sum() / (added * added).sum())})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
+    parser.add_argument("--sim", type=Path, nargs="*", default=[], help="simulated sequence files to measure too")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    parser.add_argument("--weights", type=Path, default=None, help="TAS-Net weights instead of the shipped ones")
+    args = parser.parse_args()
+    clips = prepare_clips(args.realdata, args.work)
+    trackers = {"tasnet": load("tasnet", weights=args.weights), "opticalflow": load("opticalflow")}
+    rows = []
+    for stem, cycle in CYCLE.items():
+        frames = np.load(clips / f"{stem}.npz")["frames"]
+        endo = np.asarray(json.loads((CONTOURS / "observer1" / f"{stem}.json").read_text())["endo"], dtype=float)
+        rows += gains(stem, frames, endo, cycle, trackers)
+    for path in args.sim:
+        data = load_sequence(path)
+        endo = data.tracks[0][data.track_layer == 0].astype(np.float64)
+        rows += gains(f"simulated {path.stem}", data.frames, endo, data.frames.shape[0] - 1, trackers)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_rows_csv(args.out / "added_motion.csv", rows)
+    lines = ["| sequence | input | added motion | TAS-Net gain | optical flow gain |", "|---|---|---|---|---|"]
+    for r in rows[::2]:
+        other = next(o for o in rows if o["method"] == "opticalflow" and all(o[k] == r[k] for k in ("sequence", "input", "motion")))
+        lines.append(f"| {r['sequence']} | {r['input']} | {r['motion']} | {r['gain']:.2f} | {other['gain']:.2f} |")
+    note = ("A known motion added to every frame of one cycle (contraction by 8 % about the ED endocardium's centre, "
+            "or a rigid shift of 15 × 7.5 px; zero at ED, largest mid-cycle). Gain: slope of the tracked difference "
+            "on the added displacement (1 = all of it read). Made by docs/scripts/sim2real_added_motion.py.")
+    write_text_atomic(args.out / "added_motion.md", "# Known motion added to real clips (inference only)\n\n"
+                      + note + "\n\n" + "\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(" ".join(f"{r['sequence'].replace('echotracker_', '').replace('simulated ', 'sim_')}_"
+                   f"{'still' if r['input'] != 'clip' else 'clip'}_{r['motion']}_{r['method']}_gain={r['gain']:.2f}"
+                   for r in rows))
+
+
+if __name__ == "__main__":
+    main()
