@@ -32,7 +32,7 @@ from echostrain.realism.coherence import (
     simulated_profile,
 )
 from echostrain.realism.decorrelation import measure_decorrelation
-from echostrain.realism.profile import combine_profiles, curve_mae
+from echostrain.realism.profile import combine_profiles
 from echostrain.realism.report import realism_report
 from echostrain.sim.coherence import DEFAULT_COHERENCE_PATH
 
@@ -77,14 +77,15 @@ def main() -> None:
     model, info = fit_profile(real, still, calibration)
     print(f"fitted: {model}  {info}")
     decor = simulated_profile(model, max_lag, progress=print)
-    per_clip = {p.clip_ids[0]: (round(curve_mae(p, decor), 4), round(curve_mae(p, still), 4)) for p in real}
+    png = ROOT / "docs" / "realism_decorrelation.png"
+    report = realism_report(real, [decor], png, baseline=[still],
+                            title="Speckle decorrelation, default profile")
+    per_clip = {name: (round(with_, 4), round(report["mae_per_real_baseline"][name], 4))
+                for name, with_ in report["mae_per_real"].items()}
     for name, (with_, without) in per_clip.items():
         print(f"{name}: MAE with renewal {with_}, without {without}")
     mae = float(np.mean([v[0] for v in per_clip.values()]))
     mae_still = float(np.mean([v[1] for v in per_clip.values()]))
-    png = ROOT / "docs" / "realism_decorrelation.png"
-    report = realism_report(real, [decor], png, baseline=[still],
-                            title="Speckle decorrelation, default profile")
     report["mae_by_depth"] = np.mean([depth_mae(p, decor) for p in real], axis=0).round(4).tolist()
     report["mae_by_depth_without"] = np.mean([depth_mae(p, still) for p in real], axis=0).round(4).tolist()
     report["mae_per_clip_with_without"] = per_clip

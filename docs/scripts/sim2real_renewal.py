@@ -16,7 +16,6 @@ Usage: python docs/scripts/sim2real_renewal.py [--betas 0 0.05 0.15 0.3] [--work
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +25,8 @@ import numpy as np
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.evaluate.synthetic import evaluate_sequence
 from echostrain.io import write_text_atomic
+from echostrain.realism.coherence import save_coherence
+from echostrain.sim.coherence import CoherenceModel
 from echostrain.track import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def main() -> None:
     rows = []
     for beta in args.betas:
         coherence = args.work / f"coherence_beta{beta:g}.json"
-        coherence.write_text(json.dumps({"beta": beta, "tau_ms": 20000.0}))
+        save_coherence(coherence, CoherenceModel(beta, 20000.0))
         for seed, view, pathology in CASES:
             path = args.work / f"beta{beta:g}_{view}_{pathology}_seed{seed}.h5"
             if not path.exists():

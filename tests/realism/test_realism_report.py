@@ -45,6 +45,22 @@ def test_identical_curves_give_zero_mae_and_a_png(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
 
 
+def test_the_baseline_is_scored_per_real_clip(tmp_path):
+    reals = [profile(0.9, clip="fast"), profile(0.7, clip="slow")]
+    rep = realism_report(reals, [profile(0.9, clip="s")], tmp_path / "r.png", baseline=[profile(0.7, clip="b")])
+    per_clip = rep["mae_per_real_baseline"]
+    assert list(per_clip) == ["fast", "slow"]
+    assert per_clip["slow"] == pytest.approx(0.0, abs=1e-12)
+    # c**k at lags of 20..80 ms, compared on a 1-ms grid (curve_mae)
+    lags, grid = 20.0 * np.arange(1, 5), np.arange(20.0, 81.0)
+    expected = float(np.mean(np.abs(np.interp(grid, lags, 0.9 ** np.arange(1, 5))
+                                    - np.interp(grid, lags, 0.7 ** np.arange(1, 5)))))
+    assert per_clip["fast"] == pytest.approx(expected)
+    assert rep["mae_per_real"]["slow"] == pytest.approx(expected)
+    without = realism_report(reals, [profile(0.9, clip="s")], tmp_path / "r2.png")
+    assert without["mae_per_real_baseline"] is None and without["mae_baseline"] is None
+
+
 def test_different_rates_and_frame_rates(tmp_path):
     real = [profile(0.9, fps=50.0, k=5, clip="r1", phase_shift=0.02)]
     sim = [profile(0.6, fps=30.0, k=3, clip="s1")]

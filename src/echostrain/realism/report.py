@@ -103,7 +103,8 @@ def realism_report(
         title: figure title prefix (default "Speckle decorrelation").
         baseline: optional second set of simulated profiles (e.g. the same
             sequences without decorrelation), drawn dotted grey; its MAE is
-            returned as ``mae_baseline`` (and ``phase_mae_baseline``).
+            returned as ``mae_baseline`` (and ``phase_mae_baseline``), per
+            real profile as ``mae_per_real_baseline``.
         baseline_label: legend name of the baseline.
 
     Returns:
@@ -112,8 +113,10 @@ def realism_report(
         ``real_spread`` (combined real curve), ``sim_lags_ms`` / ``sim_mean`` /
         ``sim_spread``, ``phase`` (lag_ms, bins, curves and their MAE, or None),
         ``phase_skipped`` (why the phase panel was not drawn, or None),
-        ``real_clips``, ``sim_clips``, ``n_patches_real``, ``n_patches_sim`` and
-        ``png``.
+        ``real_clips``, ``sim_clips``, ``n_patches_real``, ``n_patches_sim``,
+        ``png``, and for a ``baseline`` ``mae_baseline``, ``mae_per_real_baseline``
+        (label → MAE of that clip vs combined baseline), ``phase_mae_baseline``,
+        ``baseline_mean`` and ``baseline_lags_ms`` (all None without one).
 
     Raises:
         ParameterError: no real or no simulated profile, wrong number of labels,
@@ -135,6 +138,8 @@ def realism_report(
     phase, phase_skipped = _phase_panel(real_all, sim_all)
     base_all = combine_profiles(list(baseline)) if baseline else None
     mae_base = curve_mae(real_all, base_all) if base_all is not None else None
+    mae_per_real_base = (None if base_all is None
+                         else {name: curve_mae(p, base_all) for name, p in zip(names, reals)})
     phase_base = _phase_panel(real_all, base_all)[0] if base_all is not None else None
 
     fig = Figure(figsize=(12, 4.8), dpi=110)
@@ -163,6 +168,7 @@ def realism_report(
         "n_patches_sim": sim_all.n_patches,
         "png": str(out),
         "mae_baseline": mae_base,
+        "mae_per_real_baseline": mae_per_real_base,
         "phase_mae_baseline": None if phase_base is None else phase_base["mae"],
         "baseline_mean": None if base_all is None else json_ready(base_all.mean),
         "baseline_lags_ms": None if base_all is None else json_ready(base_all.lags_ms),
