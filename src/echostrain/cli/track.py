@@ -151,6 +151,7 @@ def train(
     stop_after: Annotated[int | None, typer.Option(help="Stop after this many steps of this call (train in chunks).")] = None,
     init_weights: Annotated[Path | None, typer.Option(help="Start from these TAS-Net weights (fine-tuning; their architecture is kept).")] = None,
     imaging_augment: Annotated[bool, typer.Option(help="Augment clips with imaging-chain effects (TGC, dropout, clutter, smoothing, persistence, dynamic range).")] = False,
+    scene_motion: Annotated[bool, typer.Option(help="Augment clips with whole-scene motion: the heart shifting (beat 0–3 mm, breath 0–5 mm) and turning (0–4°) in a fixed sector.")] = False,
 ) -> None:
     """Train TAS-Net on simulated sequences (resumable; torchrun for several processes)."""
     from echostrain.track.train import train as run
@@ -159,7 +160,7 @@ def train(
                          clip_frames=clip_frames, n_points=n_points, seed=seed, device=device,
                          checkpoint_every=checkpoint_every, validate_every=validate_every,
                          init_weights=None if init_weights is None else str(init_weights),
-                         imaging_augment=imaging_augment)
+                         imaging_augment=imaging_augment, scene_motion=scene_motion)
     with ProgressBar("training", fields=("loss",)) as bar:
         summary = run(config, resume=resume, progress=lambda step, total, loss: bar.update(step, total, loss=f"loss {loss:.3f}"),
                       message=err_console.print, stop_after=stop_after)

@@ -17,7 +17,10 @@ in memory: the whole frames, or the TAS-Net region of interest of
    previous frame repeated, tracks unchanged: motion the image does not show);
    with ``augment`` and ``imaging`` also the imaging-chain effects of
    :func:`echostrain.data.appearance.imaging_augment` (TGC, dropout,
-   stationary clutter, smoothing, persistence, dynamic range);
+   stationary clutter, smoothing, persistence, dynamic range); with
+   ``augment`` and ``scene_motion`` first the whole-scene motion of
+   :func:`echostrain.data.scene_motion.scene_motion_augment` (the heart
+   shifting and turning in a fixed sector over the clip);
 4. visibility (:func:`point_visibility`);
 5. query frames: a share ``random_query_share`` of the points is queried on
    a random frame, the others on the first; a point not visible on its
@@ -47,6 +50,7 @@ from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_NONE
 from echostrain.data.appearance import imaging_augment
 from echostrain.data.points import mesh_points, sample_points
+from echostrain.data.scene_motion import scene_motion_augment
 from echostrain.io.sequence import SequenceData
 
 #: Values of :attr:`ClipSettings.points`.
@@ -103,6 +107,7 @@ class ClipSettings:
     augment: bool = True
     points: Literal["mesh", "tracks"] = "mesh"
     imaging: bool = False
+    scene_motion: bool = False
 
     def __post_init__(self) -> None:
         if self.points not in POINT_DRAWS:
@@ -201,6 +206,8 @@ def draw_clip(source: ClipSource, settings: ClipSettings, rng: np.random.Generat
     sector = source.sector
     if s.augment:
         frames, tracks, sector = augment_clip(frames, tracks, sector, rng)
+        if s.scene_motion:
+            frames, tracks = scene_motion_augment(frames, tracks, sector, source.mm_per_px, rng)
         if s.imaging:
             frames = imaging_augment(frames, sector, rng)
     visible = point_visibility(tracks, sector)

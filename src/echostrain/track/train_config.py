@@ -24,7 +24,9 @@ class TrainConfig:
     ``os.pathsep``); ``out``: the run folder; ``init_weights``: start from
     these weights (fine-tuning; their architecture wins over ``model``);
     ``imaging_augment``: add the imaging-chain effects of
-    :mod:`echostrain.data.appearance` to the clip augmentation.
+    :mod:`echostrain.data.appearance` to the clip augmentation;
+    ``scene_motion``: add the whole-scene motion of
+    :mod:`echostrain.data.scene_motion` (heart shifting and turning in the sector).
     The defaults are those of the shipped weights (4000 steps).
     """
 
@@ -46,6 +48,7 @@ class TrainConfig:
     model: dict[str, Any] = field(default_factory=lambda: TASNetConfig().to_dict())
     init_weights: str | None = None
     imaging_augment: bool = False
+    scene_motion: bool = False
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
