@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import csv
 import os
 import subprocess
@@ -115,6 +117,24 @@ def test_bad_input_gives_clear_errors(tmp_path):
         load("raft")
     with pytest.raises(ParameterError, match="`weights` applies to tasnet only"):
         load("blockmatch", weights=tmp_path / "w.safetensors")
+
+
+def test_roi_margin_sets_the_crop_the_model_sees(tmp_path, monkeypatch):
+    import echostrain.track.tasnet as tasnet_module
+
+    torch.manual_seed(0)
+    weights = save_weights(tmp_path / "w.safetensors", TASNet(SMALL))
+    seen = []
+    real_crop = tasnet_module.crop_frames
+    monkeypatch.setattr(tasnet_module, "crop_frames", lambda frames, roi: seen.append(roi.side) or real_crop(frames, roi))
+    queries = np.array([[0, 20.0, 20.0], [0, 40.0, 40.0]])
+    for margin in (0.15, 1.0):
+        TASNetTracker(weights=weights, roi_margin=margin).track(clip(), queries)
+    # box side 20 px, pad 16 px each side: 20 · (1 + 2m) + 32
+    assert seen == [math.ceil(20 * 1.3 + 32), math.ceil(20 * 3.0 + 32)]
+    for bad in (-0.1, float("nan"), 6.0):
+        with pytest.raises(ParameterError, match="roi_margin"):
+            TASNetTracker(weights=weights, roi_margin=bad)
 
 
 def test_overfits_one_tiny_sequence(tiny_data):

@@ -152,6 +152,7 @@ def train(
     init_weights: Annotated[Path | None, typer.Option(help="Start from these TAS-Net weights (fine-tuning; their architecture is kept).")] = None,
     imaging_augment: Annotated[bool, typer.Option(help="Augment clips with imaging-chain effects (TGC, dropout, clutter, smoothing, persistence, dynamic range).")] = False,
     scene_motion: Annotated[bool, typer.Option(help="Augment clips with whole-scene motion: the heart shifting (beat 0–3 mm, breath 0–5 mm) and turning (0–4°) in a fixed sector.")] = False,
+    coarse_speckle: Annotated[bool, typer.Option(help="Augment clips with coarser speckle along the beam (axial FWHM 0.9–2.2 mm, as real clips have; the simulation's is 0.45 mm).")] = False,
 ) -> None:
     """Train TAS-Net on simulated sequences (resumable; torchrun for several processes)."""
     from echostrain.track.train import train as run
@@ -160,7 +161,8 @@ def train(
                          clip_frames=clip_frames, n_points=n_points, seed=seed, device=device,
                          checkpoint_every=checkpoint_every, validate_every=validate_every,
                          init_weights=None if init_weights is None else str(init_weights),
-                         imaging_augment=imaging_augment, scene_motion=scene_motion)
+                         imaging_augment=imaging_augment, scene_motion=scene_motion,
+                         coarse_speckle=coarse_speckle)
     with ProgressBar("training", fields=("loss",)) as bar:
         summary = run(config, resume=resume, progress=lambda step, total, loss: bar.update(step, total, loss=f"loss {loss:.3f}"),
                       message=err_console.print, stop_after=stop_after)

@@ -57,7 +57,7 @@ def _smooth_field(gen: torch.Generator, shape_hw: tuple[int, int], sigma_px: flo
     h, w = shape_hw
     step = max(1, int(sigma_px // 2))
     coarse = torch.randn((1, 1, h // step + 2, w // step + 2), generator=gen)
-    field = _gaussian_blur(coarse, sigma_px / step, sigma_px / step)
+    field = gaussian_blur(coarse, sigma_px / step, sigma_px / step)
     field = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)[0, 0]
     field = field - field.mean()
     return field / field.std().clamp_min(1e-6)
@@ -70,7 +70,7 @@ def _gaussian_kernel(sigma_px: float) -> torch.Tensor:
     return k / k.sum()
 
 
-def _gaussian_blur(images: torch.Tensor, sigma_x_px: float, sigma_y_px: float) -> torch.Tensor:
+def gaussian_blur(images: torch.Tensor, sigma_x_px: float, sigma_y_px: float) -> torch.Tensor:
     """Separable Gaussian blur of ``[B, 1, H, W]`` (reflected edges)."""
     kx, ky = _gaussian_kernel(sigma_x_px), _gaussian_kernel(sigma_y_px)
     rx, ry = kx.numel() // 2, ky.numel() // 2
@@ -157,7 +157,7 @@ def imaging_augment(
     out = frames.to(torch.float32)
     if draws["smoothing"]:
         sx, sy = rng.uniform(0.3, 1.5), rng.uniform(0.3, 2.5)
-        out = _gaussian_blur(out[:, None], sx, sy)[:, 0]
+        out = gaussian_blur(out[:, None], sx, sy)[:, 0]
     gain = torch.ones((h, w))
     if draws["tgc"]:
         gain = gain * _tgc(rng, h)

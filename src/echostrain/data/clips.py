@@ -20,7 +20,9 @@ in memory: the whole frames, or the TAS-Net region of interest of
    stationary clutter, smoothing, persistence, dynamic range); with
    ``augment`` and ``scene_motion`` first the whole-scene motion of
    :func:`echostrain.data.scene_motion.scene_motion_augment` (the heart
-   shifting and turning in a fixed sector over the clip);
+   shifting and turning in a fixed sector over the clip), with ``augment``
+   and ``coarse_speckle`` the wider speckle of
+   :func:`echostrain.data.speckle_scale.coarsen_speckle` (a clinical pulse);
 4. visibility (:func:`point_visibility`);
 5. query frames: a share ``random_query_share`` of the points is queried on
    a random frame, the others on the first; a point not visible on its
@@ -51,6 +53,7 @@ from echostrain.core.vocabulary import LAYER_NONE
 from echostrain.data.appearance import imaging_augment
 from echostrain.data.points import mesh_points, sample_points
 from echostrain.data.scene_motion import scene_motion_augment
+from echostrain.data.speckle_scale import coarsen_speckle
 from echostrain.io.sequence import SequenceData
 
 #: Values of :attr:`ClipSettings.points`.
@@ -108,6 +111,7 @@ class ClipSettings:
     points: Literal["mesh", "tracks"] = "mesh"
     imaging: bool = False
     scene_motion: bool = False
+    coarse_speckle: bool = False
 
     def __post_init__(self) -> None:
         if self.points not in POINT_DRAWS:
@@ -208,6 +212,8 @@ def draw_clip(source: ClipSource, settings: ClipSettings, rng: np.random.Generat
         frames, tracks, sector = augment_clip(frames, tracks, sector, rng)
         if s.scene_motion:
             frames, tracks = scene_motion_augment(frames, tracks, sector, source.mm_per_px, rng)
+        if s.coarse_speckle:
+            frames = coarsen_speckle(frames, sector, source.mm_per_px, rng)
         if s.imaging:
             frames = imaging_augment(frames, sector, rng)
     visible = point_visibility(tracks, sector)

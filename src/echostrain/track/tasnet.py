@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -9,10 +10,10 @@ import numpy as np
 import torch
 
 from echostrain.core.checks import inside_image
-from echostrain.core.errors import InputNotFoundError
+from echostrain.core.errors import InputNotFoundError, ParameterError
 from echostrain.track.base import TrackResult, Tracker
 from echostrain.track.model import TASNet
-from echostrain.track.roi import Roi, crop_frames, roi_for_points
+from echostrain.track.roi import ROI_MARGIN, Roi, crop_frames, roi_for_points
 from echostrain.track.weights import PRETRAINED, load_model
 
 #: Longest clip tracked in one temporal window (longer clips: overlapping windows).
@@ -39,7 +40,8 @@ class TASNetTracker(Tracker):
     name = "tasnet"
 
     def __init__(self, weights: str | os.PathLike[str] | None = None, device: str = "cpu",
-                 model: TASNet | None = None, iterations: int | None = None) -> None:
+                 model: TASNet | None = None, iterations: int | None = None,
+                 roi_margin: float = ROI_MARGIN) -> None:
         if model is None:
             path = Path(weights) if weights is not None else PRETRAINED
             if weights is None and not path.is_file():
@@ -50,6 +52,9 @@ class TASNetTracker(Tracker):
         self.model = model.eval()
         self.device = torch.device(device)
         self.iterations = iterations  # update rounds (None: the model's config)
+        if not (math.isfinite(roi_margin) and 0.0 <= roi_margin <= 5.0):
+            raise ParameterError(f"`roi_margin` must be a share between 0 and 5 of the query box, got {roi_margin}")
+        self.roi_margin = float(roi_margin)  # ROI growth per side (the training ROI's: ROI_MARGIN)
 
     @torch.no_grad()
     def _run(self, clip: torch.Tensor, queries_model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +66,7 @@ class TASNetTracker(Tracker):
 
     def _track(self, frames: np.ndarray, queries: np.ndarray) -> TrackResult:
         n_t, n = frames.shape[0], queries.shape[0]
-        roi: Roi = roi_for_points(queries[:, 1:3], self.model.config.input_size)
+        roi: Roi = roi_for_points(queries[:, 1:3], self.model.config.input_size, margin=self.roi_margin)
         clip = crop_frames(frames, roi)  # [T, 1, S, S]
         q_model = np.concatenate([queries[:, :1], roi.to_model(queries[:, 1:3])], axis=1)
         tracks = np.zeros((n_t, n, 2))

@@ -240,7 +240,8 @@ def train(config: TrainConfig, resume: bool = False,
         torch.set_num_threads(int(config.threads))
     run = _start(config, rank, world, resume, say)
     settings = ClipSettings(clip_frames=config.clip_frames, n_points=config.n_points,
-                            imaging=config.imaging_augment, scene_motion=config.scene_motion)
+                            imaging=config.imaging_augment, scene_motion=config.scene_motion,
+                            coarse_speckle=config.coarse_speckle)
     t0 = time.perf_counter()
     last_loss = float("nan")
     end = config.steps if stop_after is None else min(config.steps, run.step + int(stop_after))

@@ -26,7 +26,9 @@ class TrainConfig:
     ``imaging_augment``: add the imaging-chain effects of
     :mod:`echostrain.data.appearance` to the clip augmentation;
     ``scene_motion``: add the whole-scene motion of
-    :mod:`echostrain.data.scene_motion` (heart shifting and turning in the sector).
+    :mod:`echostrain.data.scene_motion` (heart shifting and turning in the sector);
+    ``coarse_speckle``: widen the speckle along the beam as
+    :mod:`echostrain.data.speckle_scale` does (a clinical pulse).
     The defaults are those of the shipped weights (4000 steps).
     """
 
@@ -49,6 +51,7 @@ class TrainConfig:
     init_weights: str | None = None
     imaging_augment: bool = False
     scene_motion: bool = False
+    coarse_speckle: bool = False
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
