@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 from real_benchmark import prepare_clips
+from study_table import write_study_md
 from scipy.ndimage import map_coordinates
 
 from echostrain.data.sequences import load_sequence
 from echostrain.evaluate.real import read_ed_frames
 from echostrain.evaluate.summary import write_rows_csv
-from echostrain.io import write_text_atomic
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.track import load
 from echostrain.track.wall import query_points
@@ -120,9 +120,7 @@ def main() -> None:
     note = ("A known motion added to every frame of one cycle (contraction by 8 % about the ED endocardium's centre, "
             "or a rigid shift of 15 × 7.5 px; zero at ED, largest mid-cycle). Gain: slope of the tracked difference "
             "on the added displacement (1 = all of it read). Made by docs/scripts/sim2real_added_motion.py.")
-    write_text_atomic(args.out / "added_motion.md", "# Known motion added to real clips (inference only)\n\n"
-                      + note + "\n\n" + "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_study_md(args.out / "added_motion.md", "Known motion added to real clips (inference only)", note, lines)
     print(" ".join(f"{r['sequence'].replace('echotracker_', '').replace('simulated ', 'sim_')}_"
                    f"{'still' if r['input'] != 'clip' else 'clip'}_{r['motion']}_{r['method']}_gain={r['gain']:.2f}"
                    for r in rows))

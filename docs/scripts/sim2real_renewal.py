@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from study_table import write_study_md
 
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.evaluate.synthetic import evaluate_sequence
-from echostrain.io import write_text_atomic
 from echostrain.realism.coherence import save_coherence
 from echostrain.sim.coherence import CoherenceModel
 from echostrain.track import load
@@ -72,9 +72,7 @@ def main() -> None:
         lines.append(f"| {beta:g} | " + " | ".join(cells) + " |")
     note = ("Four simulated sequences (seeds and views in docs/scripts/sim2real_renewal.py) per β, the same seeds for "
             "every β; tracked from the true ED points; GLS at the true ES frame.")
-    write_text_atomic(args.out / "renewal.md", "# Speckle renewal and the shipped TAS-Net (inference only)\n\n"
-                      + note + "\n\n" + "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_study_md(args.out / "renewal.md", "Speckle renewal and the shipped TAS-Net (inference only)", note, lines)
     print(" ".join(heads))
 
 

@@ -108,7 +108,8 @@ def main() -> None:
     for old in args.merge:
         with open(old, newline="") as fh:
             for r in csv.DictReader(fh):
-                rows.append({k: (v if k in ("weights", "path") else float(v)) for k, v in r.items()})
+                rows.append({k: (v if k in ("weights", "path") else float(v) if v != "" else math.nan)
+                             for k, v in r.items()})
         tests = tests or {k[: -len("_mte_mm")]: "" for k in rows[-1] if k.endswith("_mte_mm") and not k.startswith("warp_")}
     for label, path in _pairs(args.weights, "weights").items():
         tracker = load("tasnet", weights=path)
