@@ -96,9 +96,14 @@ def main() -> None:
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--sim", type=Path, nargs="*", default=[], help="simulated sequence files to measure too")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default docs/results/sim2real, for the shipped weights only)")
     parser.add_argument("--weights", type=Path, default=None, help="TAS-Net weights instead of the shipped ones")
     args = parser.parse_args()
+    if args.out is None:
+        if args.weights is not None:
+            parser.error("with --weights give --out: the default folder holds the shipped weights' table")
+        args.out = ROOT / "docs" / "results" / "sim2real"
     clips = prepare_clips(args.realdata, args.work)
     trackers = {"tasnet": load("tasnet", weights=args.weights), "opticalflow": load("opticalflow")}
     rows = []

@@ -8,7 +8,7 @@ import torch
 from scipy.ndimage import gaussian_filter, map_coordinates
 
 from echostrain.core.errors import ParameterError
-from echostrain.data.clips import ClipSettings, ClipSource, draw_clip
+from echostrain.data.clips import ClipSettings, ClipSource, draw_clip, point_visibility
 from echostrain.data.scene_motion import SceneMotion, scene_maps, scene_motion_augment
 
 ALWAYS = SceneMotion(probability=1.0)
@@ -24,8 +24,8 @@ def _clip(n_frames: int = 12, h: int = 96, w: int = 120) -> tuple[torch.Tensor, 
 
 def test_moved_pixels_show_the_tissue_of_the_moved_tracks() -> None:
     frames, tracks, texture = _clip()
-    out, moved = scene_motion_augment(frames, tracks, np.ones(texture.shape, bool), 0.3, np.random.default_rng(3),
-                                      motion=ALWAYS)
+    out, moved, _ = scene_motion_augment(frames, tracks, np.ones(texture.shape, bool), 0.3,
+                                         np.random.default_rng(3), motion=ALWAYS)
     assert np.abs(moved - tracks).max() > 3.0  # the scene did move by several px
     for t in range(frames.shape[0]):
         seen = map_coordinates(out[t].numpy(), [moved[t, :, 1], moved[t, :, 0]], order=1)
@@ -45,23 +45,29 @@ def test_the_map_is_rigid_and_within_its_ranges() -> None:
     assert centre_shift_mm.max() <= 2.0 + 1.0 + 1e-9
 
 
-def test_content_stays_in_the_fixed_sector_and_points_outside_turn_invisible() -> None:
+def test_content_stays_in_the_fixed_sector_and_blank_inflow_is_not_visible() -> None:
     frames, tracks, texture = _clip()
     sector = np.zeros(texture.shape, bool)
     sector[:, 20:100] = True
-    out, _ = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(1), motion=ALWAYS)
+    # a point resting outside the sector, which the move may carry in
+    tracks = np.concatenate([tracks, np.tile([[10.0, 48.0]], (tracks.shape[0], 1, 1))], axis=1)
+    out, moved, kept = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(1), motion=ALWAYS)
     assert float(out[:, ~sector].abs().max()) == 0.0
+    assert kept.sum() < sector.sum() and not kept[~sector].any()  # the blank strip the move brought in
+    visible = point_visibility(moved, kept)
+    assert not visible[:, -1].any()  # the point from outside never counts as visible
+    assert visible[:, :-1].all()  # the tissue points inside do
 
 
 def test_probability_zero_leaves_the_clip_and_same_seed_gives_same_clip() -> None:
     frames, tracks, texture = _clip()
     sector = np.ones(texture.shape, bool)
-    out, moved = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(0),
-                                      motion=SceneMotion(probability=0.0))
-    assert out is frames and moved is tracks
+    out, moved, kept = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(0),
+                                            motion=SceneMotion(probability=0.0))
+    assert out is frames and moved is tracks and kept is sector
     a = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(5), motion=ALWAYS)
     b = scene_motion_augment(frames, tracks, sector, 0.3, np.random.default_rng(5), motion=ALWAYS)
-    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
 
 
 def test_draw_clip_applies_it_only_when_asked() -> None:

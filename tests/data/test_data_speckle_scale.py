@@ -64,19 +64,19 @@ def test_outside_the_sector_stays_dark_and_the_same_seed_gives_the_same_clip() -
                            scale=SpeckleScale(probability=0.0)) is frames
 
 
-def test_draw_clip_coarsens_the_picture_and_keeps_the_tracks() -> None:
+def test_draw_clip_coarsens_the_picture() -> None:
     frames = _speckle(n_frames=10, size=96)
     tracks = np.tile(np.array([[40.0, 30.0], [70.0, 60.0], [60.0, 45.0], [50.0, 55.0]], np.float32)[None], (10, 1, 1))
     source = ClipSource(frames=(frames * 255).to(torch.uint8), tracks=tracks,
                         layer=np.array([0, 1, 2, -1], np.int8), segment=np.array([1, 2, 3, 0], np.int8),
                         sector=np.ones((96, 96), bool), spacing_mm=(0.3, 0.3))
-    plain = draw_clip(source, ClipSettings(clip_frames=8, n_points=4, points="tracks"), np.random.default_rng(2))
-    coarse = [draw_clip(source, ClipSettings(clip_frames=8, n_points=4, points="tracks", coarse_speckle=True),
-                        np.random.default_rng(s)) for s in range(4)]
-    assert any(_acf_fwhm_px(c["frames"][:, 0].numpy(), 1) > 1.5 * _acf_fwhm_px(plain["frames"][:, 0].numpy(), 1)
-               for c in coarse)
-    for c in coarse:  # the tissue does not move: tracks are the source's, whatever the draw
-        np.testing.assert_allclose(c["tracks"].std(dim=0).numpy(), 0.0, atol=1e-4)
+    widths = []
+    for seed in range(4):  # the same draw with the option off and on: only the picture differs
+        off = draw_clip(source, ClipSettings(clip_frames=8, n_points=4, points="tracks"), np.random.default_rng(seed))
+        on = draw_clip(source, ClipSettings(clip_frames=8, n_points=4, points="tracks", coarse_speckle=True),
+                       np.random.default_rng(seed))
+        widths.append(_acf_fwhm_px(on["frames"][:, 0].numpy(), 1) / _acf_fwhm_px(off["frames"][:, 0].numpy(), 1))
+    assert max(widths) > 1.5 and min(widths) > 0.99
 
 
 @pytest.mark.parametrize("kwargs", [{"probability": -0.1}, {"axial_fwhm_mm": (0.3, 1.0)},

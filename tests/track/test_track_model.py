@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import csv
@@ -190,6 +191,16 @@ def test_checkpoint_resume_continues_the_step_count(tiny_data, tmp_path):
     again = train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "again")}), stop_after=2)
     assert again["loss"] == pytest.approx(first["loss"], abs=0)  # same seed, same samples, same losses
     assert _log_losses(tmp_path / "again") == _log_losses(run)[:2]
+
+
+def test_a_run_saved_before_a_setting_existed_resumes_with_its_default():
+    from echostrain.track.checkpoint import _changed_settings
+    from echostrain.track.train import TrainConfig
+
+    cfg = TrainConfig(data="d", out="o")
+    old_run = {k: v for k, v in json.loads(json.dumps(cfg.identity())).items() if k != "coarse_speckle"}
+    assert _changed_settings(old_run, cfg) == []
+    assert _changed_settings(old_run, TrainConfig(data="d", out="o", coarse_speckle=True)) == ["coarse_speckle"]
 
 
 def test_train_config_defaults_and_checks(tmp_path):

@@ -147,8 +147,11 @@ def _similarity(rng: np.random.Generator, shape_hw: tuple[int, int]) -> np.ndarr
 
 def augment_clip(
     frames: torch.Tensor, tracks_px: np.ndarray, sector: np.ndarray, rng: np.random.Generator
-) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-    """Step 3 of the module docstring: (frames [L, H, W], tracks [L, N, 2], sector bool [H, W])."""
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray, float]:
+    """Step 3 of the module docstring: (frames [L, H, W], tracks [L, N, 2], sector bool [H, W], zoom).
+
+    ``zoom`` is output px per input px (divide a pixel size in mm by it).
+    """
     length, h, w = frames.shape
     aff = _similarity(rng, (h, w))
     # grid_sample needs output px → normalised input coords
@@ -170,7 +173,8 @@ def augment_clip(
     if rng.random() < 0.2 and length > 3:
         drop = int(rng.integers(1, length))
         frames[drop] = frames[drop - 1]
-    return frames, tracks_px, sector_t[0, 0].numpy() > 0.5
+    zoom = 1.0 / math.sqrt(abs(float(np.linalg.det(aff[:, :2]))))
+    return frames, tracks_px, sector_t[0, 0].numpy() > 0.5, zoom
 
 
 def point_visibility(tracks_xy_px: np.ndarray, sector: np.ndarray) -> np.ndarray:
@@ -209,11 +213,12 @@ def draw_clip(source: ClipSource, settings: ClipSettings, rng: np.random.Generat
     tracks = tracks[t_idx]  # [L, N, 2]
     sector = source.sector
     if s.augment:
-        frames, tracks, sector = augment_clip(frames, tracks, sector, rng)
+        frames, tracks, sector, zoom = augment_clip(frames, tracks, sector, rng)
+        mm_per_px = source.mm_per_px / zoom
         if s.scene_motion:
-            frames, tracks = scene_motion_augment(frames, tracks, sector, source.mm_per_px, rng)
+            frames, tracks, sector = scene_motion_augment(frames, tracks, sector, mm_per_px, rng)
         if s.coarse_speckle:
-            frames = coarsen_speckle(frames, sector, source.mm_per_px, rng)
+            frames = coarsen_speckle(frames, sector, mm_per_px, rng)
         if s.imaging:
             frames = imaging_augment(frames, sector, rng)
     visible = point_visibility(tracks, sector)

@@ -17,8 +17,9 @@ tracked points, with
     a beat-rate sinusoid of amplitude 0–``rotation_deg``.
 
 The sector (the probe's field of view) does not move: content moved out of
-it is lost, the fan is re-applied after the move, and the visibility of the
-tracks follows from it as for any clip. The randomness comes only from the
+it is lost and the fan is re-applied after the move. What the move brings
+into the fan from outside the old sector or image is blank; it is left out
+of the returned sector, so that points there count as not visible. The randomness comes only from the
 generator passed in.
 """
 
@@ -88,7 +89,7 @@ def scene_motion_augment(
     rng: np.random.Generator,
     *,
     motion: SceneMotion = SceneMotion(),
-) -> tuple[torch.Tensor, np.ndarray]:
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Move the whole content of a clip by a random rigid motion over time (module docstring).
 
     Parameters
@@ -109,11 +110,13 @@ def scene_motion_augment(
 
     Returns
     -------
-    (torch.Tensor, numpy.ndarray)
-        The moved frames ``[L, H, W]`` and tracks ``[L, N, 2]`` (new arrays).
+    (torch.Tensor, numpy.ndarray, numpy.ndarray)
+        The moved frames ``[L, H, W]``, the moved tracks ``[L, N, 2]``, and
+        the sector bool ``[H, W]`` where every frame shows moved content
+        (``sector`` itself when the clip is left unchanged).
     """
     if rng.random() >= motion.probability:
-        return frames, tracks_px
+        return frames, tracks_px, sector
     length, h, w = frames.shape
     tracks_px = np.asarray(tracks_px, dtype=np.float64)
     centre = tracks_px[0].mean(axis=0) if tracks_px.shape[1] else np.array([(w - 1) / 2.0, (h - 1) / 2.0])
@@ -127,7 +130,10 @@ def scene_motion_augment(
     grid = torch.as_tensor(2.0 * src / np.array([w - 1, h - 1]) - 1.0, dtype=torch.float32)
     out = F.grid_sample(frames[:, None].to(torch.float32), grid, align_corners=True)[:, 0]
     mask = torch.as_tensor(np.asarray(sector, dtype=bool))
-    return torch.where(mask, out, torch.zeros(())), moved
+    # where each frame's content comes from inside the old sector (the image border counts as outside)
+    came_in = F.grid_sample(mask.to(torch.float32)[None, None].expand(length, 1, h, w), grid, align_corners=True)
+    kept = mask & (came_in[:, 0] > 0.5).all(dim=0)
+    return torch.where(mask, out, torch.zeros(())), moved, kept.numpy()
 
 
 __all__ = ["SceneMotion", "scene_maps", "scene_motion_augment"]

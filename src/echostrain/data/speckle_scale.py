@@ -9,7 +9,8 @@ rows' normal (y, the beam direction near the centre line) by a Gaussian
 whose width brings the axial FWHM from ``sim_axial_fwhm_mm`` to a drawn
 target, and a little across; the speckle contrast lost to the blur is then
 restored about the local mean (a 3 mm Gaussian), so the grains grow without
-the image turning flat. The blur of an image with speckle FWHM ``f₀``
+the image turning flat. Blur and local mean are taken over the sector only.
+The blur of an image with speckle FWHM ``f₀``
 by a Gaussian of SD ``σ`` has FWHM ``√(f₀² + (2.355·√2·σ)²)``.
 
 The tissue does not move, so the true tracks stay as they are. The same
@@ -65,6 +66,14 @@ def axial_sigma_mm(fwhm_from_mm: float, fwhm_to_mm: float) -> float:
     return math.sqrt(max(fwhm_to_mm**2 - fwhm_from_mm**2, 0.0)) / _FWHM_PER_SIGMA
 
 
+def _masked_blur(images: torch.Tensor, mask: torch.Tensor, sigma_x_px: float, sigma_y_px: float) -> torch.Tensor:
+    """Gaussian blur of ``[B, 1, H, W]`` over the pixels of ``mask`` only (no dark halo at the sector edge)."""
+    weight = mask.to(torch.float32)[None, None]
+    total = gaussian_blur(images * weight, sigma_x_px, sigma_y_px)
+    share = gaussian_blur(weight, sigma_x_px, sigma_y_px)
+    return total / share.clamp_min(1e-6)
+
+
 def coarsen_speckle(
     frames: torch.Tensor,
     sector: np.ndarray,
@@ -102,10 +111,10 @@ def coarsen_speckle(
     sigma_x = sigma_y * rng.uniform(*scale.lateral_sigma_share)
     mask = torch.as_tensor(np.asarray(sector, dtype=bool))
     x = frames.to(torch.float32)[:, None]
-    blurred = gaussian_blur(x, max(sigma_x, 1e-3), sigma_y)
+    blurred = _masked_blur(x, mask, max(sigma_x, 1e-3), sigma_y)
     local_sigma = scale.local_mean_mm / mm_per_px
-    mean_in = gaussian_blur(x, local_sigma, local_sigma)
-    mean_out = gaussian_blur(blurred, local_sigma, local_sigma)
+    mean_in = _masked_blur(x, mask, local_sigma, local_sigma)
+    mean_out = _masked_blur(blurred, mask, local_sigma, local_sigma)
     detail_in, detail_out = (x - mean_in)[:, 0], (blurred - mean_out)[:, 0]
     gain = detail_in[:, mask].std() / detail_out[:, mask].std().clamp_min(1e-6)
     out = (mean_out[:, 0] + gain * detail_out).clamp(0.0, 1.0)
