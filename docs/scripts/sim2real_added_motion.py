@@ -79,10 +79,10 @@ def gains(name: str, frames: np.ndarray, endo_xy: np.ndarray, cycle: int, tracke
                  for method, tracker in trackers.items()}
         for kind in MOTIONS:
             with_motion = add_motion(base, kind, centre, cycle)
+            maps = [added_map(kind, centre, t, cycle) for t in range(base.shape[0])]
             for method, tracker in trackers.items():
                 p0 = unmoved[method]
                 p1 = tracker.track(with_motion, queries).tracks_px.astype(np.float64)
-                maps = [added_map(kind, centre, t, cycle) for t in range(p0.shape[0])]
                 added = np.stack([scale * p0[t] + offset for t, (scale, offset) in enumerate(maps)]) - p0
                 read = p1 - p0
                 rows.append({"sequence": name, "input": base_name, "motion": kind, "method": method,

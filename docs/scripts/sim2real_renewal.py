@@ -33,6 +33,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES = ((11, "a4c", "normal"), (12, "a2c", "normal"), (13, "a4c", "regional"), (14, "a3c", "normal"))
 
 
+def simulate_case(path: Path, seed: int, view: str, pathology: str, decorrelation: str) -> Path:
+    """``echostrain simulate`` of one case into ``path`` (kept: made only once)."""
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "echostrain", "simulate", "--view", view, "--seed", str(seed),
+                        "--pathology", pathology, "--decorrelation", decorrelation, "--out", str(path)],
+                       check=True, capture_output=True)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--betas", type=float, nargs="+", default=[0.0, 0.05, 0.15, 0.3])
@@ -47,11 +56,8 @@ def main() -> None:
         coherence = args.work / f"coherence_beta{beta:g}.json"
         save_coherence(coherence, CoherenceModel(beta, 20000.0))
         for seed, view, pathology in CASES:
-            path = args.work / f"beta{beta:g}_{view}_{pathology}_seed{seed}.h5"
-            if not path.exists():
-                subprocess.run([sys.executable, "-m", "echostrain", "simulate", "--view", view, "--seed", str(seed),
-                                "--pathology", pathology, "--decorrelation", str(coherence), "--out", str(path)],
-                               check=True, capture_output=True)
+            path = simulate_case(args.work / f"beta{beta:g}_{view}_{pathology}_seed{seed}.h5", seed, view, pathology,
+                                 str(coherence))
             for ev in evaluate_sequence(path, trackers, observers=False):
                 r = ev.row
                 rows.append({"beta": beta, "sequence": path.name, "method": r["method"], "mte_mm": r["mte_mm"],

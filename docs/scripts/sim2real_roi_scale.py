@@ -21,14 +21,12 @@ Usage: python docs/scripts/sim2real_roi_scale.py [--weights NAME=PATH ...] [--ma
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 from real_benchmark import prepare_clips
 from study_table import write_study_md
-from sim2real_renewal import CASES
+from sim2real_renewal import CASES, simulate_case
 
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.summary import write_rows_csv
@@ -42,15 +40,8 @@ CONTOURS = ROOT / "docs" / "results" / "real_contours"
 def simulated(work: Path) -> list[Path]:
     """The four simulated sequences (made once into ``work``)."""
     work.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seed, view, pathology in CASES:
-        path = work / f"{view}_{pathology}_seed{seed}.h5"
-        if not path.exists():
-            subprocess.run([sys.executable, "-m", "echostrain", "simulate", "--view", view, "--seed", str(seed),
-                            "--pathology", pathology, "--decorrelation", "none", "--out", str(path)],
-                           check=True, capture_output=True)
-        paths.append(path)
-    return paths
+    return [simulate_case(work / f"{view}_{pathology}_seed{seed}.h5", seed, view, pathology, "none")
+            for seed, view, pathology in CASES]
 
 
 def main() -> None:

@@ -45,12 +45,12 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from echostrain.core.checks import inside_image
 from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import LAYER_NONE
 from echostrain.data.appearance import imaging_augment
+from echostrain.data.image_warp import warp_images
 from echostrain.data.points import mesh_points, sample_points
 from echostrain.data.scene_motion import scene_motion_augment
 from echostrain.data.speckle_scale import coarsen_speckle
@@ -154,13 +154,8 @@ def augment_clip(
     """
     length, h, w = frames.shape
     aff = _similarity(rng, (h, w))
-    # grid_sample needs output px → normalised input coords
-    gx, gy = np.meshgrid(np.arange(w), np.arange(h))
-    src = np.stack([gx, gy], -1) @ aff[:, :2].T + aff[:, 2]
-    grid = torch.as_tensor(2 * src / np.array([w - 1, h - 1]) - 1, dtype=torch.float32)[None]
-    frames = F.grid_sample(frames[:, None], grid.expand(length, -1, -1, -1), align_corners=True)[:, 0]
-    sector_t = torch.as_tensor(sector, dtype=torch.float32)[None, None]
-    sector_t = F.grid_sample(sector_t, grid, align_corners=True)
+    frames = warp_images(frames[:, None], aff)[:, 0]
+    sector_t = warp_images(torch.as_tensor(sector, dtype=torch.float32)[None, None], aff)
     inv = np.linalg.inv(np.vstack([aff, [0, 0, 1]]))[:2]
     tracks_px = tracks_px @ inv[:, :2].T + inv[:, 2]
     gain = rng.uniform(0.7, 1.3)

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from echostrain.core.errors import ParameterError
+from echostrain.data.image_warp import warp_images
 
 
 @dataclass(frozen=True)
@@ -124,14 +124,10 @@ def scene_motion_augment(
     moved = np.einsum("lij,lnj->lni", maps[:, :, :2], tracks_px) + maps[:, None, :, 2]
     # pixels: output px p shows the tissue at rest at R⁻¹(p − c − d) + c
     inverse = np.linalg.inv(np.concatenate([maps, np.tile([[[0.0, 0.0, 1.0]]], (length, 1, 1))], axis=1))[:, :2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    grid_xy = np.stack([gx, gy], -1)  # [H, W, 2]
-    src = np.einsum("lij,hwj->lhwi", inverse[:, :, :2], grid_xy) + inverse[:, None, None, :, 2]
-    grid = torch.as_tensor(2.0 * src / np.array([w - 1, h - 1]) - 1.0, dtype=torch.float32)
-    out = F.grid_sample(frames[:, None].to(torch.float32), grid, align_corners=True)[:, 0]
+    out = warp_images(frames[:, None].to(torch.float32), inverse)[:, 0]
     mask = torch.as_tensor(np.asarray(sector, dtype=bool))
     # where each frame's content comes from inside the old sector (the image border counts as outside)
-    came_in = F.grid_sample(mask.to(torch.float32)[None, None].expand(length, 1, h, w), grid, align_corners=True)
+    came_in = warp_images(mask.to(torch.float32)[None, None].expand(length, 1, h, w), inverse)
     kept = mask & (came_in[:, 0] > 0.5).all(dim=0)
     return torch.where(mask, out, torch.zeros(())), moved, kept.numpy()
 

@@ -111,10 +111,9 @@ def coarsen_speckle(
     sigma_x = sigma_y * rng.uniform(*scale.lateral_sigma_share)
     mask = torch.as_tensor(np.asarray(sector, dtype=bool))
     x = frames.to(torch.float32)[:, None]
-    blurred = _masked_blur(x, mask, max(sigma_x, 1e-3), sigma_y)
+    blurred = _masked_blur(x, mask, sigma_x, sigma_y)
     local_sigma = scale.local_mean_mm / mm_per_px
-    mean_in = _masked_blur(x, mask, local_sigma, local_sigma)
-    mean_out = _masked_blur(blurred, mask, local_sigma, local_sigma)
+    mean_in, mean_out = _masked_blur(torch.cat([x, blurred]), mask, local_sigma, local_sigma).split(x.shape[0])
     detail_in, detail_out = (x - mean_in)[:, 0], (blurred - mean_out)[:, 0]
     gain = detail_in[:, mask].std() / detail_out[:, mask].std().clamp_min(1e-6)
     out = (mean_out[:, 0] + gain * detail_out).clamp(0.0, 1.0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import MISSING, asdict, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +34,17 @@ CONFIG = "config.json"
 LOG_COLUMNS = ("step", "loss", "lr", "seconds", "val_mte_mm", "val_mte_px")
 
 
-def _field_default(name: str) -> Any:
-    """The default of a :class:`TrainConfig` field, as JSON (None for a field without one)."""
-    f = next(f for f in fields(TrainConfig) if f.name == name)
-    value = f.default if f.default is not MISSING else (f.default_factory() if f.default_factory is not MISSING else None)
-    return json.loads(json.dumps(value))
-
-
 def _changed_settings(stored: dict[str, Any], config: TrainConfig) -> list[str]:
     """Fields of ``config.identity()`` that differ from the stored configuration (as JSON).
 
     A field the stored configuration lacks (a run saved before the field
     existed) counts as its default.
     """
+    known = {f.name for f in fields(TrainConfig)}
+    given = {"data": config.data, "out": config.out, **{k: v for k, v in stored.items() if k in known}}
+    theirs = json.loads(json.dumps(TrainConfig(**given).identity()))
     mine = json.loads(json.dumps(config.identity()))
-    return [k for k in mine if (stored[k] if k in stored else _field_default(k)) != mine[k]]
+    return [k for k in mine if theirs.get(k) != mine[k]]
 
 
 def check_run_folder(out: Path, config: TrainConfig, *, resume: bool) -> None:
