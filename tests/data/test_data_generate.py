@@ -5,8 +5,10 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from echostrain.data.generate import GenerationSettings, plan_sequences, read_manifest, run_generation
@@ -30,6 +32,36 @@ def test_plan_is_stable_and_mixes_views_pathologies_and_splits():
     assert plan_sequences(GenerationSettings(seed=2), 5) != a[:5]
     with pytest.raises(ParameterError, match="`n` must be at least 1"):
         plan_sequences(SMALL, 0)
+
+
+def test_a_receive_band_range_is_drawn_per_sequence_without_changing_the_rest_of_the_plan():
+    plain = plan_sequences(GenerationSettings(seed=1), 200)
+    banded = plan_sequences(GenerationSettings(seed=1, rx_bandwidth_pct=(9.0, 16.0)), 200)
+    assert all(s.rx_bandwidth_pct is None for s in plain)
+    # Same seeds, views, pathologies and splits: the band is drawn after everything else.
+    assert [replace(s, rx_bandwidth_pct=None) for s in banded] == plain
+    bands = np.array([s.rx_bandwidth_pct for s in banded])
+    assert bands.min() >= 9.0 and bands.max() <= 16.0 and np.all(bands * 2 == np.round(bands * 2))
+    # Log-uniform: the geometric midpoint splits the draws about evenly.
+    assert 0.4 < np.mean(bands < np.sqrt(9.0 * 16.0)) < 0.6
+    assert plan_sequences(GenerationSettings(seed=1, rx_bandwidth_pct=(12.0, 12.0)), 3)[0].rx_bandwidth_pct == 12.0
+    for bad in ((16.0, 9.0), (0.0, 5.0), (5.0, 300.0), (5.0,), "wide"):
+        with pytest.raises(ParameterError, match="`rx_bandwidth_pct`"):
+            GenerationSettings(rx_bandwidth_pct=bad)
+
+
+def test_a_generation_stored_before_the_receive_band_resumes(tmp_path):
+    """An older ``generation.json`` lacks ``rx_bandwidth_pct``; it reads as no filter, and a band is refused."""
+    import json
+
+    from echostrain.data.generate import _check_out
+
+    stored = SMALL.to_dict()
+    del stored["rx_bandwidth_pct"]
+    (tmp_path / "generation.json").write_text(json.dumps(stored))
+    _check_out(tmp_path, SMALL)  # same settings: accepted
+    with pytest.raises(OutputPathError, match="receive band"):
+        _check_out(tmp_path, replace(SMALL, rx_bandwidth_pct=(9.0, 16.0)))
 
 
 def test_resume_redoes_only_missing_or_broken_sequences(tmp_path):

@@ -35,6 +35,7 @@ def test_bad_probe_and_scan_parameters():
         ({"depth_m": 0.0}, "depth"),
         ({"depth_m": -0.1}, "depth"),
         ({"sector_deg": 0.0}, "sector"),
+        ({"sector_deg": 121.0}, "within 1…120 degrees"),
         ({"n_lines": 2}, "scan lines"),
         ({"rx_apodization": "kaiser"}, "apodization"),
     ):

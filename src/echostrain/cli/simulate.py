@@ -10,10 +10,17 @@ import numpy as np
 import typer
 
 from echostrain.cli.common import ProgressBar, check_output, console, default, err_console, handles_errors, parse_pair
+from echostrain.core.errors import ParameterError
 from echostrain.core.vocabulary import DEFAULT_DEPTH_MM, DEFAULT_PROBE, DEFAULT_SECTOR_DEG, HDF5_SUFFIXES
 from echostrain.data.generation_settings import GenerationSettings
 from echostrain.sim.phantom_frame import write_phantom_frame
+from echostrain.sim.probe import SectorScan
 from echostrain.sim.sequence_config import SequenceConfig
+
+RX_BANDWIDTH_HELP = ("Receive filter: −6 dB band in % of the probe's centre frequency (narrower: coarser speckle "
+                     "along the beam; about 9–16 matches the real clips). Default: none, the probe's own band.")
+RX_BAND_RANGE_HELP = ("Receive filter band in % of the centre frequency, LO,HI drawn per sequence (or one value); "
+                      "e.g. 9,16 matches the real clips' speckle length. Default: none, the probe's own band.")
 
 DECORRELATION_HELP = (
     "Speckle decorrelation: default (the model fitted to real clips, shipped), none, "
@@ -72,6 +79,7 @@ def simulate(
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
     warp: Annotated[Path | None, typer.Option(help="A real clip whose ED frame (--template-frame) is deformed by the known motion instead of simulated; needs --contour.")] = None,
     noise: Annotated[float, typer.Option(help="With --warp: SD of Gaussian noise added to every frame (grey levels 0–255).")] = 0.0,
+    rx_bandwidth: Annotated[float | None, typer.Option(help=RX_BANDWIDTH_HELP)] = None,
 ) -> None:
     """Simulate an apical echo sequence with known LV motion and write a sequence file.
 
@@ -86,7 +94,8 @@ def simulate(
               spacing=template_spacing_mm, frame=template_frame)
         return
     config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell,
-                            device=device, coherence=coherence_option(decorrelation))
+                            device=device, coherence=coherence_option(decorrelation),
+                            scan=SectorScan(rx_bandwidth_pct=rx_bandwidth))
     with ProgressBar("simulating", transient=True) as bar:
         data = simulate_to_file(out, config, seed, template=template, contour=contour,
                                 template_spacing_mm=parse_pair(template_spacing_mm, "--template-spacing-mm"),
@@ -102,7 +111,6 @@ def simulate(
 def _warp(out: Path, clip: Path, contour: Path | None, template: Path | None, *, view: str, seed: int,
           frames: int | None, pathology: str | None, noise: float, spacing: str | None, frame: int) -> None:
     """``simulate --warp``: parse, warp, report."""
-    from echostrain.core.errors import ParameterError
     from echostrain.sim.sequence_file import warp_to_file
     from echostrain.sim.warp import WarpConfig
 
@@ -139,7 +147,18 @@ def view_sequence(
     console.print(f"wrote {out}")
 
 
-@handles_errors(flags={"n": "--n"})
+def _band_range(text: str | None) -> tuple[float, float] | None:
+    """``--rx-bandwidth`` of generate: ``LO,HI`` or one value (both ends)."""
+    if text is None or "," in text:
+        return parse_pair(text, "--rx-bandwidth")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(f"--rx-bandwidth must be a number or LO,HI (% of the centre frequency), got {text!r}") from None
+    return value, value
+
+
+@handles_errors(flags={"n": "--n", "rx_bandwidth_pct": "--rx-bandwidth"})
 def generate(
     n: Annotated[int, typer.Option("--n", help="Number of sequences.")],
     out: Annotated[Path, typer.Option(help="Output folder (sequences, manifest.csv, generation.json).")],
@@ -152,6 +171,7 @@ def generate(
     frames: Annotated[int | None, typer.Option(help="Frames per sequence (default: one cycle).")] = None,
     per_cell: Annotated[float, typer.Option(help="Scatterers per resolution cell.")] = default(GenerationSettings, "per_cell"),
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
+    rx_bandwidth: Annotated[str | None, typer.Option(help=RX_BAND_RANGE_HELP)] = None,
 ) -> None:
     """Generate a dataset of sequences on dask (resumable: re-run the same command to finish it)."""
     from echostrain.data.generate import run_generation
@@ -160,6 +180,7 @@ def generate(
     settings = GenerationSettings(
         seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
         engine=engine, n_frames=frames, per_cell=per_cell, coherence=None if model is None else model.to_dict(),
+        rx_bandwidth_pct=_band_range(rx_bandwidth),
     )
     with ProgressBar("generating", rate=True) as bar:
 

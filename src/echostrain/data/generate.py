@@ -64,6 +64,7 @@ class SequenceSpec:
     view: str
     pathology: str
     split: str
+    rx_bandwidth_pct: float | None = None  # receive band of this sequence (% of fc); None: no filter
 
 
 @dataclass
@@ -90,6 +91,7 @@ def plan_sequences(settings: GenerationSettings, n: int) -> list[SequenceSpec]:
             pathology = "regional" if rng.random() < 0.5 else "global"
         else:
             pathology = "normal"
+        band = settings.draw_rx_bandwidth_pct(rng)  # after the other draws: earlier generations unchanged
         u = (seed % 10_000) / 10_000.0
         split, edge = "test", 0.0
         for name, share in SPLIT_SHARES:
@@ -97,7 +99,7 @@ def plan_sequences(settings: GenerationSettings, n: int) -> list[SequenceSpec]:
             if u < edge:
                 split = name
                 break
-        specs.append(SequenceSpec(i, f"seq_{i:05d}", seed, view, pathology, split))
+        specs.append(SequenceSpec(i, f"seq_{i:05d}", seed, view, pathology, split, band))
     return specs
 
 
@@ -114,12 +116,14 @@ def generate_one(spec: SequenceSpec, out_dir: str, settings: GenerationSettings)
     import torch
 
     from echostrain.io.sequence import write_sequence
+    from echostrain.sim.probe import SectorScan
     from echostrain.sim.sequence import SequenceConfig, simulate_sequence
 
     torch.set_num_threads(1)  # one core per worker
     config = SequenceConfig(
         view=spec.view, n_frames=settings.n_frames, engine=settings.engine,
         pathology=spec.pathology, per_cell=settings.per_cell, coherence=settings.coherence_model(),
+        scan=SectorScan(rx_bandwidth_pct=spec.rx_bandwidth_pct),
     )
     data = simulate_sequence(config, spec.seed)
     path = write_sequence(Path(out_dir) / f"{spec.id}.h5", data)
@@ -189,11 +193,11 @@ def _check_out(out_dir: Path, settings: GenerationSettings) -> None:
             have = json.loads(path.read_text())
         except ValueError:
             have = None
-        if have != settings.to_dict():
+        if not isinstance(have, dict) or GenerationSettings.stored_dict(have) != settings.to_dict():
             raise OutputPathError(
                 f"`out_dir` {out_dir} holds a generation with other settings ({path.name}: {have}); "
-                "use the same `seed`, `views`, `dysfunction_share`, `engine`, `n_frames` and `per_cell` "
-                "or another `out_dir`"
+                "use the same `seed`, `views`, `dysfunction_share`, `engine`, `n_frames`, `per_cell`, "
+                "decorrelation and receive band, or another `out_dir`"
             )
 
 

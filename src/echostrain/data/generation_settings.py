@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,8 @@ class GenerationSettings:
     per_cell: float = 10.0
     # speckle decorrelation model (CoherenceModel.to_dict()); None: none. Default: the shipped model.
     coherence: dict[str, Any] | None = field(default_factory=lambda: default_coherence().to_dict())
+    # receive filter band (% of fc), drawn per sequence log-uniformly in [lo, hi]; None: no filter
+    rx_bandwidth_pct: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
@@ -44,6 +46,8 @@ class GenerationSettings:
             raise ParameterError(f"`per_cell` must be positive, got {self.per_cell}")
         if self.coherence is not None:
             object.__setattr__(self, "coherence", CoherenceModel.from_dict(self.coherence).to_dict())
+        if self.rx_bandwidth_pct is not None:
+            object.__setattr__(self, "rx_bandwidth_pct", check_band_range(self.rx_bandwidth_pct))
 
     def coherence_model(self) -> CoherenceModel | None:
         return None if self.coherence is None else CoherenceModel.from_dict(self.coherence)
@@ -51,4 +55,43 @@ class GenerationSettings:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["views"] = list(self.views)
+        if self.rx_bandwidth_pct is not None:
+            d["rx_bandwidth_pct"] = list(self.rx_bandwidth_pct)
         return d
+
+    @classmethod
+    def stored_dict(cls, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored ``generation.json`` with the settings it predates filled in with their defaults.
+
+        A field added later (such as ``rx_bandwidth_pct``) is absent from
+        older files; its default reproduces what those generations did.
+        """
+        defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+        return {**{k: v for k, v in defaults.items() if k not in stored}, **stored}
+
+    def draw_rx_bandwidth_pct(self, rng: np.random.Generator) -> float | None:
+        """One sequence's receive band (% of fc): log-uniform in the range, to 0.5 % (None without a range).
+
+        Rounded so that sequences share the few PSF calibrations they need.
+        """
+        if self.rx_bandwidth_pct is None:
+            return None
+        lo, hi = np.log(self.rx_bandwidth_pct[0]), np.log(self.rx_bandwidth_pct[1])
+        value = float(np.exp(lo + (hi - lo) * rng.random()))
+        return float(np.clip(round(value * 2.0) / 2.0, *self.rx_bandwidth_pct))
+
+
+def check_band_range(band: tuple[float, float] | list[float]) -> tuple[float, float]:
+    """``(lo, hi)`` of a receive-band range (% of fc) if ``0 < lo ≤ hi ≤ 200``."""
+    from echostrain.sim.probe import MAX_RX_BANDWIDTH_PCT
+
+    try:
+        lo, hi = (float(b) for b in band)
+    except (TypeError, ValueError):
+        raise ParameterError(f"`rx_bandwidth_pct` must be a pair (lo, hi) in % of the centre frequency, got {band!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi <= MAX_RX_BANDWIDTH_PCT):
+        raise ParameterError(
+            f"`rx_bandwidth_pct` must satisfy 0 < lo ≤ hi ≤ {MAX_RX_BANDWIDTH_PCT:.0f} (% of the centre frequency), "
+            f"got {lo}, {hi}"
+        )
+    return lo, hi

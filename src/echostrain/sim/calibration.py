@@ -55,6 +55,7 @@ class PsfCalibration:
     gain_ranges_m: np.ndarray  # [R]
     gain_u: np.ndarray  # [U]
     gain_amplitude: np.ndarray  # [R, U]
+    rx_bandwidth_pct: float | None = None  # the scan's receive filter (None: none)
 
     def gain(self, range_m: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Amplitude ``A(r, u)`` of a unit scatterer, bilinear in (r, u), clamped at the table's edges."""
@@ -75,6 +76,8 @@ class PsfCalibration:
             "phase_slope_rad_m": self.phase_slope_rad_m,
             "phase0_rad": self.phase0_rad,
         }
+        if self.rx_bandwidth_pct is not None:  # files without it are calibrations without a filter
+            meta["rx_bandwidth_pct"] = self.rx_bandwidth_pct
         target = Path(path)
         with atomic_path(target) as tmp:
             with open(tmp, "wb") as fh:
@@ -121,21 +124,34 @@ def bilinear(xs: np.ndarray, ys: np.ndarray, table: np.ndarray, x: np.ndarray, y
 
 
 def probe_key(probe: PhasedArray, scan: SectorScan) -> str:
-    """Short hash of everything the PSF depends on (probe, transmit sector, apodization, version)."""
-    blob = json.dumps(
-        {
-            "probe": asdict(probe),
-            "sector_deg": round(float(scan.sector_deg), 6),
-            "rx_apodization": scan.rx_apodization,
-            "v": CALIBRATION_VERSION,
-        },
-        sort_keys=True,
-    )
+    """Short hash of everything the PSF depends on (probe, transmit sector, receive apodization and filter, version)."""
+    key = {
+        "probe": asdict(probe),
+        "sector_deg": round(float(scan.sector_deg), 6),
+        "rx_apodization": scan.rx_apodization,
+        "v": CALIBRATION_VERSION,
+    }
+    if scan.rx_bandwidth_pct is not None:  # absent without a filter: earlier calibrations keep their keys
+        key["rx_bandwidth_pct"] = round(float(scan.rx_bandwidth_pct), 6)
+    blob = json.dumps(key, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _kernel_offsets() -> tuple[np.ndarray, np.ndarray]:
-    nr = int(round(KERNEL_HALF_RANGE_M / KERNEL_RANGE_STEP_M))
+def kernel_half_range_m(probe: PhasedArray, scan: SectorScan) -> float:
+    """Half extent in range of the stored kernels (m): 2.4 mm, longer behind a narrow receive filter.
+
+    The filter's impulse response falls to 10⁻³ of its peak at
+    ``±1.39 / B`` s, i.e. ``±0.7 c / B`` in range; the kernel covers that
+    with a margin for the probe's own pulse.
+    """
+    if scan.rx_bandwidth_pct is None:
+        return KERNEL_HALF_RANGE_M
+    band_hz = scan.rx_bandwidth_pct / 100.0 * probe.center_frequency_hz
+    return max(KERNEL_HALF_RANGE_M, 0.9 * probe.speed_of_sound_m_s / band_hz)
+
+
+def _kernel_offsets(half_range_m: float = KERNEL_HALF_RANGE_M) -> tuple[np.ndarray, np.ndarray]:
+    nr = int(round(half_range_m / KERNEL_RANGE_STEP_M))
     nu = int(round(KERNEL_HALF_U / KERNEL_U_STEP))
     return np.arange(-nr, nr + 1) * KERNEL_RANGE_STEP_M, np.arange(-nu, nu + 1) * KERNEL_U_STEP
 
@@ -165,8 +181,9 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
     u_max = math.sin(scan.half_angle_rad)
 
     # Kernels: on-axis targets, fine local polar patches.
-    kdepths = np.array([d for d in (0.015, 0.03, 0.05, 0.08, 0.11, 0.14) if d < depth_m - 3e-3])
-    dr, du = _kernel_offsets()
+    half_range_m = kernel_half_range_m(probe, scan)
+    kdepths = np.array([d for d in (0.015, 0.03, 0.05, 0.08, 0.11, 0.14) if d < depth_m - half_range_m - 0.6e-3])
+    dr, du = _kernel_offsets(half_range_m)
     rf = engine.rf(Scatterers(np.zeros(kdepths.size), kdepths, np.ones(kdepths.size)))
     r = kdepths[:, None, None] + dr[None, :, None] + 0 * du[None, None, :]
     u = 0 * r + du[None, None, :]
@@ -211,6 +228,7 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
         gain_ranges_m=g_ranges,
         gain_u=g_u,
         gain_amplitude=gain,
+        rx_bandwidth_pct=scan.rx_bandwidth_pct,
     )
 
 

@@ -100,6 +100,12 @@ def get_probe(name: str = "P4-2v") -> PhasedArray:
     )
 
 
+#: Widest sector a phased array images (degrees).
+MAX_SECTOR_DEG = 120.0
+
+#: Widest receive filter (% of the centre frequency); wider is no filter at all.
+MAX_RX_BANDWIDTH_PCT = 200.0
+
 #: Receive apodizations: uniform, Tukey with α = 0.5, Hann.
 RX_APODIZATIONS = ("none", "tukey", "hann")
 
@@ -113,6 +119,13 @@ class SectorScan:
     (θ from the probe axis; the point-spread function of a phased array is
     shift-invariant in ``u``), covering ``sector_deg``. ``rx_apodization``
     weights the elements on receive (lower side lobes, wider main lobe).
+
+    ``rx_bandwidth_pct`` narrows the receive band as a cardiac scanner's
+    receive filter does (harmonic imaging, speckle-reducing filters): a
+    Gaussian filter on the demodulated echoes whose −6 dB full width is that
+    percentage of the probe's centre frequency. A narrower band gives a
+    longer pulse and coarser speckle along the beam. None: the probe's own
+    band, no filter.
     """
 
     sector_deg: float = 75.0
@@ -121,14 +134,18 @@ class SectorScan:
     n_lines: int = 256
     range_step_m: float = 0.1e-3
     rx_apodization: str = "hann"
+    rx_bandwidth_pct: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.depth_m) and self.depth_m > 0):
             raise ParameterError(f"depth must be positive (m), got {self.depth_m}")
         if not 0 <= self.min_depth_m < self.depth_m:
             raise ParameterError(f"min depth must be in [0, depth), got {self.min_depth_m}")
-        if not 1.0 <= self.sector_deg <= 150.0:
-            raise ParameterError(f"sector angle must be within 1…150 degrees, got {self.sector_deg}")
+        if not (math.isfinite(self.sector_deg) and 1.0 <= self.sector_deg <= MAX_SECTOR_DEG):
+            raise ParameterError(
+                f"sector angle must be within 1…{MAX_SECTOR_DEG:.0f} degrees (a phased array's widest), "
+                f"got {self.sector_deg}"
+            )
         if self.n_lines < 8:
             raise ParameterError(f"need at least 8 scan lines, got {self.n_lines}")
         if self.rx_apodization not in RX_APODIZATIONS:
@@ -137,6 +154,13 @@ class SectorScan:
             )
         if not (math.isfinite(self.range_step_m) and 0 < self.range_step_m < self.depth_m / 8):
             raise ParameterError(f"range step must be positive and much smaller than the depth, got {self.range_step_m}")
+        if self.rx_bandwidth_pct is not None and not (
+            math.isfinite(self.rx_bandwidth_pct) and 0 < self.rx_bandwidth_pct <= MAX_RX_BANDWIDTH_PCT
+        ):
+            raise ParameterError(
+                f"receive bandwidth must be within 0…{MAX_RX_BANDWIDTH_PCT:.0f} % of the centre frequency, "
+                f"got {self.rx_bandwidth_pct}; leave it unset for the probe's own band"
+            )
 
     @property
     def half_angle_rad(self) -> float:
@@ -170,6 +194,20 @@ class SectorScan:
 
         # Sample the window at element centres, without zero weights at the ends.
         return tukey(n_elements + 2, alpha)[1:-1]
+
+    def rx_filter(self, freq_hz, center_frequency_hz: float):
+        """Amplitude response of the receive filter at baseband frequencies (Hz), ``freq_hz``'s shape.
+
+        ``exp(−4 ln2 · f² / B²)`` with ``B = rx_bandwidth_pct / 100 · fc``:
+        0.5 at ``f = ±B / 2``; all ones without a filter.
+        """
+        import numpy as np
+
+        f = np.asarray(freq_hz, dtype=float)
+        if self.rx_bandwidth_pct is None:
+            return np.ones_like(f)
+        band_hz = self.rx_bandwidth_pct / 100.0 * center_frequency_hz
+        return np.exp(-4.0 * math.log(2.0) * (f / band_hz) ** 2)
 
     def with_(self, **changes: float) -> SectorScan:
         """A copy with some fields changed."""

@@ -39,10 +39,12 @@ class FastEngine:
         self.probe, self.scan = probe, scan
         self.calibration = calibration or load_calibration(probe, scan)
         cal = self.calibration
-        if abs(cal.sector_deg - scan.sector_deg) > 1e-6 or cal.rx_apodization != scan.rx_apodization:
+        if (abs(cal.sector_deg - scan.sector_deg) > 1e-6 or cal.rx_apodization != scan.rx_apodization
+                or cal.rx_bandwidth_pct != scan.rx_bandwidth_pct):
             raise ParameterError(
-                f"the calibration is for a {cal.sector_deg}° sector with {cal.rx_apodization} apodization, "
-                f"the scan is {scan.sector_deg}° with {scan.rx_apodization}; calibrate for this scan"
+                f"the calibration is for a {cal.sector_deg}° sector with {cal.rx_apodization} apodization and "
+                f"receive band {cal.rx_bandwidth_pct} %, the scan is {scan.sector_deg}° with {scan.rx_apodization} "
+                f"and {scan.rx_bandwidth_pct} %; calibrate for this scan"
             )
         self.device = torch.device(device)
         cal = self.calibration

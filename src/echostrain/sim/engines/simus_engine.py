@@ -26,6 +26,22 @@ DEFAULT_CHUNK = 4000
 ANCHOR_RANGE_M = 0.2
 
 
+def receive_filtered(iq: np.ndarray, fs_hz: float, scan: SectorScan, center_frequency_hz: float) -> np.ndarray:
+    """Demodulated signals ``[n_time, ...]`` through the scan's receive filter (zero-phase, along time).
+
+    Zero-padded by twelve widths of the filter's impulse response, so that
+    nothing wraps around from the end of the record to its start.
+    """
+    from scipy import fft as sfft
+
+    n = iq.shape[0]
+    band_hz = scan.rx_bandwidth_pct / 100.0 * center_frequency_hz
+    n_fft = sfft.next_fast_len(n + int(math.ceil(12.0 * fs_hz / band_hz)))
+    h = scan.rx_filter(sfft.fftfreq(n_fft, 1.0 / fs_hz), center_frequency_hz)
+    spectrum = sfft.fft(iq, n=n_fft, axis=0) * h.reshape((-1,) + (1,) * (iq.ndim - 1))
+    return sfft.ifft(spectrum, axis=0)[:n]
+
+
 class SimusEngine:
     """Beam-space I/Q of scatterers through PyMUST (the physics reference)."""
 
@@ -93,10 +109,13 @@ class SimusEngine:
         return out
 
     def element_iq(self, rf: np.ndarray) -> np.ndarray:
-        """Demodulated element signals, weighted by the receive apodization."""
+        """Demodulated element signals, through the receive filter, weighted by the receive apodization."""
         import pymust
 
-        return pymust.rf2iq(rf, self._param) * self._rx_weights[None, :]
+        iq = pymust.rf2iq(rf, self._param)
+        if self.scan.rx_bandwidth_pct is not None:
+            iq = receive_filtered(iq, self._param.fs, self.scan, self.probe.center_frequency_hz)
+        return iq * self._rx_weights[None, :]
 
     def iq(self, scatterers: Scatterers) -> np.ndarray:
         """Beamformed I/Q on the scan grid, complex ``[n_samples, n_lines]``."""
