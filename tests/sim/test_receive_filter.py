@@ -7,9 +7,10 @@ import pytest
 
 from echostrain.core.errors import ParameterError
 from echostrain.sim import SectorScan, get_probe, load_calibration
-from echostrain.sim.calibration import kernel_half_range_m, probe_key
+from echostrain.sim.calibration import calibrate_psf, kernel_half_range_m, probe_key
 from echostrain.sim.engines.fast_engine import FastEngine
 from echostrain.sim.engines.simus_engine import receive_filtered
+from echostrain.sim.scatterers import fill_sector, sector_cell_count
 
 C_M_S = 1540.0
 
@@ -58,12 +59,16 @@ def test_a_filter_has_its_own_calibration_and_the_default_keeps_its_key():
     assert kernel_half_range_m(probe, SectorScan(rx_bandwidth_pct=10.0)) > 5e-3
 
 
-def test_calibrated_kernel_lengthens_as_the_filter_predicts(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def narrow():
+    """The PSF calibration of the default probe and scan behind a 10 % receive filter (not cached)."""
+    return calibrate_psf(get_probe("P4-2v"), SectorScan(rx_bandwidth_pct=10.0))
+
+
+def test_calibrated_kernel_lengthens_as_the_filter_predicts(narrow):
     """SIMUS through a 10 % filter: the on-axis kernel's axial FWHM is the filter's, in quadrature with the probe's."""
-    monkeypatch.setenv("ECHOSTRAIN_CACHE", str(tmp_path))
     probe = get_probe("P4-2v")
     plain = load_calibration(probe, SectorScan(), compute=False)
-    narrow = load_calibration(probe, SectorScan(rx_bandwidth_pct=10.0))
     assert narrow.rx_bandwidth_pct == 10.0
 
     def axial_fwhm_m(cal, depth_index):
@@ -81,3 +86,21 @@ def test_calibrated_kernel_lengthens_as_the_filter_predicts(tmp_path, monkeypatc
     # The fast engine refuses a calibration made for another receive band.
     with pytest.raises(ParameterError, match="receive band"):
         FastEngine(probe, SectorScan(rx_bandwidth_pct=12.0), calibration=narrow)
+
+
+def test_speckle_keeps_its_brightness_behind_the_filter(narrow):
+    """``per_cell`` counts the longer cells: fewer scatterers, the same tissue level after the auto TGC (±1.5 dB)."""
+    probe = get_probe("P4-2v")
+    scans = {"plain": SectorScan(depth_m=0.11), "narrow": SectorScan(depth_m=0.11, rx_bandwidth_pct=10.0)}
+    # Cell length grows by the ratio of pulse-echo bands, sqrt(1 + B_probe² / (2 B_rx²)).
+    ratio = sector_cell_count(probe, scans["plain"]) / sector_cell_count(probe, scans["narrow"])
+    assert ratio == pytest.approx(math.sqrt(1 + 74.0**2 / (2 * 10.0**2)))
+    level_db = {}
+    for name, scan in scans.items():
+        engine = FastEngine(probe, scan, calibration=narrow if name == "narrow" else None)
+        speckle = fill_sector(probe, scan, 10.0, np.random.default_rng(4))
+        env = np.abs(engine.iq(speckle)) / engine.calibration.gain(scan.ranges_m(), np.zeros(scan.n_samples))[:, None]
+        rows = (scan.ranges_m() > 0.06) & (scan.ranges_m() < 0.1)
+        lines = np.abs(scan.u_lines()) < 0.3
+        level_db[name] = 10 * np.log10(np.mean(env[rows][:, lines] ** 2))
+    assert level_db["narrow"] == pytest.approx(level_db["plain"], abs=1.5)

@@ -23,7 +23,7 @@ from echostrain.core.errors import ParameterError
 from echostrain.core.seeds import seed_streams
 from echostrain.io.sequence import SequenceData
 from echostrain.motion.lv_motion import LVMotion, sample_motion
-from echostrain.sim.probe import PhasedArray, SectorScan, get_probe
+from echostrain.sim.probe import MAX_SECTOR_DEG, PhasedArray, SectorScan, get_probe
 from echostrain.sim.sequence_config import SequenceConfig
 from echostrain.sim.coherence import AmplitudeRenewal
 from echostrain.sim.scatterers import Scatterers, amplitude_from_echogenicity, fill_sector
@@ -86,7 +86,7 @@ def _speckle(
 ) -> _Speckle:
     """Scatterers filling the sector (and a margin), scaled by the scene's echogenicity."""
     scan = config.scan
-    fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, 150.0), depth_m=scan.depth_m + _FILL_MARGIN_M)
+    fill_scan = scan.with_(sector_deg=min(scan.sector_deg + _FILL_MARGIN_DEG, MAX_SECTOR_DEG), depth_m=scan.depth_m + _FILL_MARGIN_M)
     speckle = fill_sector(probe, fill_scan, config.per_cell, rngs["scatterers"])
     ed_mm = np.stack([speckle.x_m, speckle.z_m], axis=-1) * 1e3
     echo = np.clip(scene.echogenicity.sample(ed_mm[:, 0], ed_mm[:, 1]), 0.0, 1.0)
