@@ -19,6 +19,8 @@ from echostrain.sim.sequence_config import SequenceConfig
 
 RX_BANDWIDTH_HELP = ("Receive filter: −6 dB band in % of the probe's centre frequency (narrower: coarser speckle "
                      "along the beam; about 9–16 matches the real clips). Default: none, the probe's own band.")
+TX_FOCUS_HELP = ("Transmit focus depth (mm): one focused transmit per scan line, as cardiac scanners image "
+                 "(about 70 matches the real clips' lateral speckle). Default: one diverging wave.")
 RX_BAND_RANGE_HELP = ("Receive filter band in % of the centre frequency, LO,HI drawn per sequence (or one value); "
                       "e.g. 9,16 matches the real clips' speckle length. Default: none, the probe's own band.")
 
@@ -80,6 +82,7 @@ def simulate(
     warp: Annotated[Path | None, typer.Option(help="A real clip whose ED frame (--template-frame) is deformed by the known motion instead of simulated; needs --contour.")] = None,
     noise: Annotated[float, typer.Option(help="With --warp: SD of Gaussian noise added to every frame (grey levels 0–255).")] = 0.0,
     rx_bandwidth: Annotated[float | None, typer.Option(help=RX_BANDWIDTH_HELP)] = None,
+    tx_focus: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
 ) -> None:
     """Simulate an apical echo sequence with known LV motion and write a sequence file.
 
@@ -95,7 +98,8 @@ def simulate(
         return
     config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell,
                             device=device, coherence=coherence_option(decorrelation),
-                            scan=SectorScan(rx_bandwidth_pct=rx_bandwidth))
+                            scan=SectorScan(rx_bandwidth_pct=rx_bandwidth,
+                                            tx_focus_m=None if tx_focus is None else tx_focus * 1e-3))
     with ProgressBar("simulating", transient=True) as bar:
         data = simulate_to_file(out, config, seed, template=template, contour=contour,
                                 template_spacing_mm=parse_pair(template_spacing_mm, "--template-spacing-mm"),
@@ -172,6 +176,7 @@ def generate(
     per_cell: Annotated[float, typer.Option(help="Scatterers per resolution cell.")] = default(GenerationSettings, "per_cell"),
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
     rx_bandwidth: Annotated[str | None, typer.Option(help=RX_BAND_RANGE_HELP)] = None,
+    tx_focus: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
 ) -> None:
     """Generate a dataset of sequences on dask (resumable: re-run the same command to finish it)."""
     from echostrain.data.generate import run_generation
@@ -180,7 +185,7 @@ def generate(
     settings = GenerationSettings(
         seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
         engine=engine, n_frames=frames, per_cell=per_cell, coherence=None if model is None else model.to_dict(),
-        rx_bandwidth_pct=_band_range(rx_bandwidth),
+        rx_bandwidth_pct=_band_range(rx_bandwidth), tx_focus_mm=tx_focus,
     )
     with ProgressBar("generating", rate=True) as bar:
 

@@ -116,14 +116,13 @@ def generate_one(spec: SequenceSpec, out_dir: str, settings: GenerationSettings)
     import torch
 
     from echostrain.io.sequence import write_sequence
-    from echostrain.sim.probe import SectorScan
     from echostrain.sim.sequence import SequenceConfig, simulate_sequence
 
     torch.set_num_threads(1)  # one core per worker
     config = SequenceConfig(
         view=spec.view, n_frames=settings.n_frames, engine=settings.engine,
         pathology=spec.pathology, per_cell=settings.per_cell, coherence=settings.coherence_model(),
-        scan=SectorScan(rx_bandwidth_pct=spec.rx_bandwidth_pct),
+        scan=settings.scan(spec.rx_bandwidth_pct),
     )
     data = simulate_sequence(config, spec.seed)
     path = write_sequence(Path(out_dir) / f"{spec.id}.h5", data)
@@ -197,7 +196,7 @@ def _check_out(out_dir: Path, settings: GenerationSettings) -> None:
             raise OutputPathError(
                 f"`out_dir` {out_dir} holds a generation with other settings ({path.name}: {have}); "
                 "use the same `seed`, `views`, `dysfunction_share`, `engine`, `n_frames`, `per_cell`, "
-                "decorrelation and receive band, or another `out_dir`"
+                "decorrelation, receive band and transmit focus, or another `out_dir`"
             )
 
 

@@ -28,6 +28,8 @@ class GenerationSettings:
     coherence: dict[str, Any] | None = field(default_factory=lambda: default_coherence().to_dict())
     # receive filter band (% of fc), drawn per sequence log-uniformly in [lo, hi]; None: no filter
     rx_bandwidth_pct: tuple[float, float] | None = None
+    # transmit focus (mm), one focused transmit per line; None: one diverging wave
+    tx_focus_mm: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
@@ -48,6 +50,8 @@ class GenerationSettings:
             object.__setattr__(self, "coherence", CoherenceModel.from_dict(self.coherence).to_dict())
         if self.rx_bandwidth_pct is not None:
             object.__setattr__(self, "rx_bandwidth_pct", check_band_range(self.rx_bandwidth_pct))
+        if self.tx_focus_mm is not None:
+            self.scan()  # a focus outside the image is refused here, before any sequence
 
     def coherence_model(self) -> CoherenceModel | None:
         return None if self.coherence is None else CoherenceModel.from_dict(self.coherence)
@@ -68,6 +72,13 @@ class GenerationSettings:
         """
         defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
         return {**{k: v for k, v in defaults.items() if k not in stored}, **stored}
+
+    def scan(self, rx_bandwidth_pct: float | None = None):  # -> SectorScan
+        """The scan of a sequence with receive band ``rx_bandwidth_pct`` (drawn per sequence) and this focus."""
+        from echostrain.sim.probe import SectorScan
+
+        focus_m = None if self.tx_focus_mm is None else float(self.tx_focus_mm) * 1e-3
+        return SectorScan(rx_bandwidth_pct=rx_bandwidth_pct, tx_focus_m=focus_m)
 
     def draw_rx_bandwidth_pct(self, rng: np.random.Generator) -> float | None:
         """One sequence's receive band (% of fc): log-uniform in the range, to 0.5 % (None without a range).

@@ -36,6 +36,10 @@ KERNEL_HALF_RANGE_M = 2.4e-3
 KERNEL_RANGE_STEP_M = 0.04e-3
 KERNEL_HALF_U = 0.24
 KERNEL_U_STEP = 0.004
+#: Depths (m) of the measured kernels: a diverging wave's PSF changes slowly with depth.
+KERNEL_DEPTHS_M = (0.015, 0.03, 0.05, 0.08, 0.11, 0.14)
+#: A focused transmit's PSF changes quickly about the focus: kernels every 10 mm.
+FOCUSED_KERNEL_DEPTHS_M = tuple(np.round(np.arange(0.015, 0.1451, 0.01), 4))
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class PsfCalibration:
     gain_u: np.ndarray  # [U]
     gain_amplitude: np.ndarray  # [R, U]
     rx_bandwidth_pct: float | None = None  # the scan's receive filter (None: none)
+    tx_focus_m: float | None = None  # the scan's transmit focus (None: one diverging wave)
 
     def gain(self, range_m: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Amplitude ``A(r, u)`` of a unit scatterer, bilinear in (r, u), clamped at the table's edges."""
@@ -76,8 +81,10 @@ class PsfCalibration:
             "phase_slope_rad_m": self.phase_slope_rad_m,
             "phase0_rad": self.phase0_rad,
         }
-        if self.rx_bandwidth_pct is not None:  # files without it are calibrations without a filter
-            meta["rx_bandwidth_pct"] = self.rx_bandwidth_pct
+        # Files without these are calibrations without a filter, of a diverging wave.
+        for key in ("rx_bandwidth_pct", "tx_focus_m"):
+            if getattr(self, key) is not None:
+                meta[key] = getattr(self, key)
         target = Path(path)
         with atomic_path(target) as tmp:
             with open(tmp, "wb") as fh:
@@ -124,15 +131,17 @@ def bilinear(xs: np.ndarray, ys: np.ndarray, table: np.ndarray, x: np.ndarray, y
 
 
 def probe_key(probe: PhasedArray, scan: SectorScan) -> str:
-    """Short hash of everything the PSF depends on (probe, transmit sector, receive apodization and filter, version)."""
+    """Short hash of everything the PSF depends on (probe, transmit sector and focus, receive apodization and filter, version)."""
     key = {
         "probe": asdict(probe),
         "sector_deg": round(float(scan.sector_deg), 6),
         "rx_apodization": scan.rx_apodization,
         "v": CALIBRATION_VERSION,
     }
-    if scan.rx_bandwidth_pct is not None:  # absent without a filter: earlier calibrations keep their keys
-        key["rx_bandwidth_pct"] = round(float(scan.rx_bandwidth_pct), 6)
+    # Absent when unset (no filter, a diverging wave): earlier calibrations keep their keys.
+    for name in ("rx_bandwidth_pct", "tx_focus_m"):
+        if getattr(scan, name) is not None:
+            key[name] = round(float(getattr(scan, name)), 9)
     blob = json.dumps(key, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -156,14 +165,26 @@ def _kernel_offsets(half_range_m: float = KERNEL_HALF_RANGE_M) -> tuple[np.ndarr
     return np.arange(-nr, nr + 1) * KERNEL_RANGE_STEP_M, np.arange(-nu, nu + 1) * KERNEL_U_STEP
 
 
-def _beamform_points(engine, x: np.ndarray, z: np.ndarray, rf_sets: list[np.ndarray]) -> list[np.ndarray]:
-    """DAS of several RF sets at the same arbitrary points (one matrix)."""
-    import pymust
+def _beamform_points(engine, x: np.ndarray, z: np.ndarray, rf_sets: list[np.ndarray],
+                     tx_delays: np.ndarray | None = None) -> list[np.ndarray]:
+    """DAS of several RF sets of one transmit at the same arbitrary points (one matrix)."""
+    das = engine.das_points(x, z, tx_delays=tx_delays)
+    return [(das @ engine.element_iq(rf).reshape(-1, order="F")).reshape(x.shape) for rf in rf_sets]
 
-    shape = x.shape
-    iq = [engine.element_iq(rf) for rf in rf_sets]
-    das = pymust.dasmtx(iq[0], x.reshape(-1, 1), z.reshape(-1, 1), engine.param.TXdelay, engine.param).tocsr()
-    return [(das @ q.reshape(-1, order="F")).reshape(shape) for q in iq]
+
+def _steered_patches(engine, targets: Scatterers, r: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Focused scans: the image ``[..., len(u)]`` at ranges ``r[..., j]`` of line ``u[j]``, each from its own transmit.
+
+    ``r`` is ``[..., len(u)]``; each column is one SIMUS call steered and
+    focused along that line, beamformed on that line only.
+    """
+    out = np.empty(r.shape, dtype=complex)
+    for j, uj in enumerate(u):
+        delays = engine.focused_tx_delays(np.array([uj]))
+        rf = engine.rf(targets, tx_delays=delays)
+        rj = r[..., j]
+        (out[..., j],) = _beamform_points(engine, rj * uj, rj * np.sqrt(1 - uj**2), [rf], tx_delays=delays)
+    return out
 
 
 def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCalibration:
@@ -171,7 +192,10 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
 
     Point targets at distinct depths (their PSFs do not overlap) are
     simulated together: on the axis for the kernels, over a range × u
-    table for the amplitude map. Takes about ten seconds.
+    table for the amplitude map. Takes about ten seconds. With a transmit
+    focus each kernel column ``u`` is imaged by a transmit steered along it
+    (the line sees an on-axis target ``u`` away), and each amplitude-map
+    column by its own line's transmit: 121 + 17 SIMUS calls, about a minute.
     """
     from echostrain.sim.engines.simus_engine import SimusEngine
 
@@ -182,13 +206,16 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
 
     # Kernels: on-axis targets, fine local polar patches.
     half_range_m = kernel_half_range_m(probe, scan)
-    kdepths = np.array([d for d in (0.015, 0.03, 0.05, 0.08, 0.11, 0.14) if d < depth_m - half_range_m - 0.6e-3])
+    depths = FOCUSED_KERNEL_DEPTHS_M if scan.focused else KERNEL_DEPTHS_M
+    kdepths = np.array([d for d in depths if d < depth_m - half_range_m - 0.6e-3])
     dr, du = _kernel_offsets(half_range_m)
-    rf = engine.rf(Scatterers(np.zeros(kdepths.size), kdepths, np.ones(kdepths.size)))
+    targets = Scatterers(np.zeros(kdepths.size), kdepths, np.ones(kdepths.size))
     r = kdepths[:, None, None] + dr[None, :, None] + 0 * du[None, None, :]
-    u = 0 * r + du[None, None, :]
-    x, z = r * u, r * np.sqrt(1 - u**2)
-    (patches,) = _beamform_points(engine, x, z, [rf])
+    if scan.focused:
+        patches = _steered_patches(engine, targets, r, du)
+    else:
+        u = 0 * r + du[None, None, :]
+        (patches,) = _beamform_points(engine, r * u, r * np.sqrt(1 - u**2), [engine.rf(targets)])
     c_r, c_u = dr.size // 2, du.size // 2
     centre = patches[:, c_r, c_u]
     fit = slice(c_r - 6, c_r + 7)  # ±0.24 mm around the peak
@@ -202,17 +229,23 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
     g_u = np.linspace(-1.15 * u_max, 1.15 * u_max, 17)
     g_u = g_u[np.abs(g_u) < 0.99]
     n_r, n_u = g_ranges.size, g_u.size
-    rf_sets, cols = [], []
-    for call in range(n_u):
-        col = (np.arange(n_r) + call) % n_u
-        ux = g_u[col]
-        rf_sets.append(engine.rf(Scatterers(g_ranges * ux, g_ranges * np.sqrt(1 - ux**2), np.ones(n_r))))
-        cols.append(col)
-    gx, gz = polar_grid_xz_m(g_ranges, g_u)
-    images = _beamform_points(engine, gx, gz, rf_sets)
-    gain = np.empty((n_r, n_u))
-    for call, (image, col) in enumerate(zip(images, cols)):
-        gain[np.arange(n_r), col] = np.abs(image[np.arange(n_r), col])
+    if scan.focused:  # one call per column: its line's transmit, targets at every range of the line
+        gain = np.empty((n_r, n_u))
+        for j, uj in enumerate(g_u):
+            line = Scatterers(g_ranges * uj, g_ranges * np.sqrt(1 - uj**2), np.ones(n_r))
+            gain[:, j] = np.abs(_steered_patches(engine, line, g_ranges[:, None], g_u[j : j + 1])[:, 0])
+    else:  # one diverging wave: each call holds one target per range, in rotating columns
+        rf_sets, cols = [], []
+        for call in range(n_u):
+            col = (np.arange(n_r) + call) % n_u
+            ux = g_u[col]
+            rf_sets.append(engine.rf(Scatterers(g_ranges * ux, g_ranges * np.sqrt(1 - ux**2), np.ones(n_r))))
+            cols.append(col)
+        gx, gz = polar_grid_xz_m(g_ranges, g_u)
+        images = _beamform_points(engine, gx, gz, rf_sets)
+        gain = np.empty((n_r, n_u))
+        for call, (image, col) in enumerate(zip(images, cols)):
+            gain[np.arange(n_r), col] = np.abs(image[np.arange(n_r), col])
 
     return PsfCalibration(
         probe_key=probe_key(probe, scan),
@@ -229,6 +262,7 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
         gain_u=g_u,
         gain_amplitude=gain,
         rx_bandwidth_pct=scan.rx_bandwidth_pct,
+        tx_focus_m=scan.tx_focus_m,
     )
 
 

@@ -112,13 +112,21 @@ RX_APODIZATIONS = ("none", "tukey", "hann")
 
 @dataclass(frozen=True)
 class SectorScan:
-    """A sector image: one diverging wave over the sector, beamformed on a polar grid.
+    """A sector image: its transmits, and beamforming on a polar grid.
 
     The beam-space grid has ``n_samples`` ranges from ``min_depth_m`` to
     ``depth_m`` and ``n_lines`` scan lines equally spaced in ``u = sin θ``
     (θ from the probe axis; the point-spread function of a phased array is
     shift-invariant in ``u``), covering ``sector_deg``. ``rx_apodization``
-    weights the elements on receive (lower side lobes, wider main lobe).
+    weights the elements on receive (lower side lobes, wider main lobe);
+    receive focusing is dynamic (delay-and-sum at every grid node).
+
+    ``tx_focus_m`` None sends one diverging wave over the whole sector; a
+    range (m) sends one transmit per scan line, steered along it and
+    focused at that range, and each line is beamformed from its own
+    transmit, as cardiac scanners image (two-way focusing: narrower beam
+    near the focus, speckle that decorrelates more slowly under lateral
+    motion).
 
     ``rx_bandwidth_pct`` narrows the receive band as a cardiac scanner's
     receive filter does (harmonic imaging, speckle-reducing filters): a
@@ -135,6 +143,7 @@ class SectorScan:
     range_step_m: float = 0.1e-3
     rx_apodization: str = "hann"
     rx_bandwidth_pct: float | None = None
+    tx_focus_m: float | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.depth_m) and self.depth_m > 0):
@@ -161,6 +170,13 @@ class SectorScan:
                 f"receive bandwidth must be within 0…{MAX_RX_BANDWIDTH_PCT:.0f} % of the centre frequency, "
                 f"got {self.rx_bandwidth_pct}; leave it unset for the probe's own band"
             )
+        if self.tx_focus_m is not None and not (
+            math.isfinite(self.tx_focus_m) and self.min_depth_m < self.tx_focus_m <= self.depth_m
+        ):
+            raise ParameterError(
+                f"transmit focus {self.tx_focus_m * 1e3:g} mm is outside the image ({self.min_depth_m * 1e3:g}–"
+                f"{self.depth_m * 1e3:g} mm); focus within the depth, or leave it unset for one diverging wave"
+            )
 
     @property
     def half_angle_rad(self) -> float:
@@ -182,6 +198,16 @@ class SectorScan:
 
         u_max = math.sin(self.half_angle_rad)
         return np.linspace(-u_max, u_max, self.n_lines)
+
+    @property
+    def focused(self) -> bool:
+        """True with one focused transmit per line, False with one diverging wave."""
+        return self.tx_focus_m is not None
+
+    @property
+    def n_transmits(self) -> int:
+        """Transmits per frame: one per line when focused, else one."""
+        return self.n_lines if self.focused else 1
 
     def rx_weights(self, n_elements: int):
         """Receive apodization weight of each element, ``[n_elements]``."""

@@ -40,11 +40,12 @@ class FastEngine:
         self.calibration = calibration or load_calibration(probe, scan)
         cal = self.calibration
         if (abs(cal.sector_deg - scan.sector_deg) > 1e-6 or cal.rx_apodization != scan.rx_apodization
-                or cal.rx_bandwidth_pct != scan.rx_bandwidth_pct):
+                or cal.rx_bandwidth_pct != scan.rx_bandwidth_pct or cal.tx_focus_m != scan.tx_focus_m):
             raise ParameterError(
-                f"the calibration is for a {cal.sector_deg}° sector with {cal.rx_apodization} apodization and "
-                f"receive band {cal.rx_bandwidth_pct} %, the scan is {scan.sector_deg}° with {scan.rx_apodization} "
-                f"and {scan.rx_bandwidth_pct} %; calibrate for this scan"
+                f"the calibration is for a {cal.sector_deg}° sector with {cal.rx_apodization} apodization, "
+                f"receive band {cal.rx_bandwidth_pct} % and transmit focus {cal.tx_focus_m} m; the scan is "
+                f"{scan.sector_deg}° with {scan.rx_apodization}, {scan.rx_bandwidth_pct} % and {scan.tx_focus_m} m; "
+                "calibrate for this scan"
             )
         self.device = torch.device(device)
         cal = self.calibration

@@ -1,10 +1,15 @@
 """The reference engine: PyMUST's SIMUS, I/Q demodulation and delay-and-sum beamforming.
 
-One diverging (circular) wave covering the sector is transmitted; the RF of
-every element is simulated by ``pymust.simus``, demodulated by
-``pymust.rf2iq`` and beamformed on the scan's polar grid with the sparse
-delay-and-sum matrix of ``pymust.dasmtx``. The matrix depends only on the
-probe and the scan: it is built once and reused for every frame.
+By default one diverging (circular) wave covering the sector is
+transmitted; the RF of every element is simulated by ``pymust.simus``,
+demodulated by ``pymust.rf2iq`` and beamformed on the scan's polar grid with
+the sparse delay-and-sum matrix of ``pymust.dasmtx``. The matrix depends
+only on the probe and the scan: it is built once and reused for every frame.
+
+With a transmit focus (``SectorScan.tx_focus_m``) every scan line has its
+own transmit, steered along the line and focused at that range; the line is
+beamformed from that transmit alone (one small DAS matrix per line, built
+on first use). A frame then costs ``n_lines`` SIMUS calls.
 """
 
 from __future__ import annotations
@@ -53,10 +58,16 @@ class SimusEngine:
         self.probe, self.scan, self.chunk = probe, scan, int(chunk)
         self._param = probe.to_pymust()
         self._param.fs = 4.0 * probe.center_frequency_hz
-        self._tx_delays = np.asarray(pymust.txdelay(self._param, 0.0, 2.0 * scan.half_angle_rad)).reshape(1, -1)
-        self._param.TXdelay = self._tx_delays
+        if scan.focused:
+            self._tx_delays = self.focused_tx_delays(scan.u_lines())
+        else:
+            self._tx_delays = np.asarray(pymust.txdelay(self._param, 0.0, 2.0 * scan.half_angle_rad)).reshape(1, -1)
+        self._param.TXdelay = self._tx_delays[:1]
+        self._line_das: dict[int, object] = {}
         pulse_s = 4.0 / (probe.center_frequency_hz * probe.bandwidth_pct / 100.0)
-        duration = 2.0 * scan.depth_m / probe.speed_of_sound_m_s + float(self._tx_delays.max()) + pulse_s
+        # Focused: sized for a transmit steered anywhere in |u| < 0.99 (the calibration steers off the lines).
+        longest_s = float((self.focused_tx_delays(np.array([-0.99, 0.99])) if scan.focused else self._tx_delays).max())
+        duration = 2.0 * scan.depth_m / probe.speed_of_sound_m_s + longest_s + pulse_s
         self.n_time = int(math.ceil(duration * self._param.fs))
         self._rx_weights = scan.rx_weights(probe.n_elements)
         self._das = None
@@ -78,8 +89,34 @@ class SimusEngine:
         """Cartesian positions (x, z) in m of the beam-space grid, each ``[n_samples, n_lines]``."""
         return polar_grid_xz_m(self.scan.ranges_m(), self.scan.u_lines())
 
+    def focused_tx_delays(self, u: np.ndarray) -> np.ndarray:
+        """Element delays (s) of transmits steered along ``u = sin θ`` and focused at the scan's focus, ``[len(u), n_el]``."""
+        import pymust
+
+        theta = np.arcsin(np.atleast_1d(np.asarray(u, dtype=float)))
+        focus = self.scan.tx_focus_m
+        delays = pymust.txdelay(focus * np.sin(theta), focus * np.cos(theta), self._param)
+        return np.asarray(delays).reshape(theta.size, -1)
+
+    def tx_delays(self, transmit: int = 0) -> np.ndarray:
+        """Element delays (s) of one of the scan's transmits (one per line when focused), ``[1, n_elements]``."""
+        return self._tx_delays[transmit : transmit + 1]
+
+    def das_points(self, x: np.ndarray, z: np.ndarray, transmit: int = 0, *, tx_delays: np.ndarray | None = None):
+        """Sparse DAS matrix of arbitrary points (m, flattened) for one transmit (or explicit ``tx_delays``)."""
+        import copy
+
+        import pymust
+
+        param = copy.copy(self._param)
+        param.TXdelay = self.tx_delays(transmit) if tx_delays is None else np.reshape(tx_delays, (1, -1))
+        dummy = np.zeros((self.n_time, self.probe.n_elements), dtype=np.complex128)
+        return pymust.dasmtx(dummy, np.reshape(x, (-1, 1)), np.reshape(z, (-1, 1)), param.TXdelay, param).tocsr()
+
     def das_matrix(self):
-        """The sparse DAS matrix of this probe and scan (built on first use)."""
+        """The sparse DAS matrix of this probe and scan (built on first use; diverging transmit only)."""
+        if self.scan.focused:
+            raise ValueError("a focused scan has one DAS matrix per line; use das_line")
         if self._das is None:
             import pymust
 
@@ -90,10 +127,18 @@ class SimusEngine:
             self.das_build_s = time.perf_counter() - start
         return self._das
 
-    def rf(self, scatterers: Scatterers) -> np.ndarray:
-        """Element RF signals ``[n_time, n_elements]`` (sum over chunks of scatterers)."""
+    def das_line(self, line: int):
+        """Sparse DAS matrix of one scan line from its own transmit (focused scans; built on first use)."""
+        if line not in self._line_das:
+            x, z = self.grid_xz_m()
+            self._line_das[line] = self.das_points(x[:, line], z[:, line], transmit=line)
+        return self._line_das[line]
+
+    def rf(self, scatterers: Scatterers, transmit: int = 0, *, tx_delays: np.ndarray | None = None) -> np.ndarray:
+        """Element RF signals ``[n_time, n_elements]`` of one transmit (or explicit ``tx_delays``), summed over chunks."""
         import pymust
 
+        delays = self.tx_delays(transmit) if tx_delays is None else np.reshape(tx_delays, (1, -1))
         out = np.zeros((self.n_time, self.probe.n_elements))
         for start in range(0, len(scatterers), self.chunk):
             sl = slice(start, start + self.chunk)
@@ -101,7 +146,7 @@ class SimusEngine:
                 np.concatenate([scatterers.x_m[sl], self._anchor_x]),
                 np.concatenate([scatterers.z_m[sl], self._anchor_z]),
                 np.concatenate([scatterers.amplitude[sl], [0.0, 0.0]]),
-                self._tx_delays,
+                delays,
                 self._param,
             )
             n = min(rf.shape[0], self.n_time)
@@ -117,9 +162,21 @@ class SimusEngine:
             iq = receive_filtered(iq, self._param.fs, self.scan, self.probe.center_frequency_hz)
         return iq * self._rx_weights[None, :]
 
-    def iq(self, scatterers: Scatterers) -> np.ndarray:
-        """Beamformed I/Q on the scan grid, complex ``[n_samples, n_lines]``."""
-        iq_elements = self.element_iq(self.rf(scatterers))
+    def iq(self, scatterers: Scatterers, lines: np.ndarray | None = None) -> np.ndarray:
+        """Beamformed I/Q on the scan grid, complex ``[n_samples, n_lines]``.
+
+        ``lines`` (focused scans only) computes those scan lines and leaves
+        the others zero: a focused frame costs one SIMUS call per line.
+        """
         shape = (self.scan.n_samples, self.scan.n_lines)
-        return (self.das_matrix() @ iq_elements.reshape(-1, order="F")).reshape(shape, order="F")
+        if not self.scan.focused:
+            if lines is not None:
+                raise ValueError("`lines` applies to focused scans; a diverging wave images every line at once")
+            iq_elements = self.element_iq(self.rf(scatterers))
+            return (self.das_matrix() @ iq_elements.reshape(-1, order="F")).reshape(shape, order="F")
+        out = np.zeros(shape, dtype=np.complex128)
+        for line in range(self.scan.n_lines) if lines is None else np.asarray(lines, dtype=int):
+            iq_elements = self.element_iq(self.rf(scatterers, transmit=int(line)))
+            out[:, line] = self.das_line(int(line)) @ iq_elements.reshape(-1, order="F")
+        return out
 
