@@ -34,11 +34,11 @@ def test_file_system_refusals_are_one_line(tmp_path):
 @pytest.mark.parametrize("args, text", [
     (["simulate", "--out", "{d}/s.h5", "--frames", "100000000000"], "above the limit of 2000 frames"),
     (["simulate", "--out", "{d}/s.h5", "--frames", "20", "--per-cell", "1e12"], "use fewer scatterers per cell"),
-    (["simulate", "--out", "{d}/s.h5", "--rx-bandwidth", "-3"], "receive bandwidth must be within 0…200 %"),
-    (["generate", "--n", "2", "--out", "{d}/g", "--rx-bandwidth", "16,9"], "--rx-bandwidth must satisfy 0 < lo ≤ hi"),
-    (["generate", "--n", "2", "--out", "{d}/g", "--rx-bandwidth", "wide"], "--rx-bandwidth must be a number or LO,HI"),
-    (["simulate", "--out", "{d}/s.h5", "--tx-focus", "200"], "transmit focus 200 mm is outside the image"),
-    (["generate", "--n", "2", "--out", "{d}/g", "--tx-focus", "0"], "transmit focus 0 mm is outside the image"),
+    (["simulate", "--out", "{d}/s.h5", "--rx-bandwidth-pct", "-3"], "receive bandwidth must be within 0…200 %"),
+    (["generate", "--n", "2", "--out", "{d}/g", "--rx-bandwidth-pct", "16,9"], "--rx-bandwidth-pct must satisfy 0 < lo ≤ hi"),
+    (["generate", "--n", "2", "--out", "{d}/g", "--rx-bandwidth-pct", "wide"], "--rx-bandwidth-pct must be a number or LO,HI"),
+    (["simulate", "--out", "{d}/s.h5", "--tx-focus-mm", "200"], "transmit focus 200 mm is outside the image"),
+    (["generate", "--n", "2", "--out", "{d}/g", "--tx-focus-mm", "0"], "transmit focus 0 mm is outside the image"),
 ])
 def test_options_that_would_allocate_too_much_are_refused_at_once(tmp_path, args, text):
     done = subprocess.run([sys.executable, "-m", "echostrain", *(a.format(d=tmp_path) for a in args)],

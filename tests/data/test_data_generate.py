@@ -36,7 +36,7 @@ def test_plan_is_stable_and_mixes_views_pathologies_and_splits():
 
 def test_a_receive_band_range_is_drawn_per_sequence_without_changing_the_rest_of_the_plan():
     plain = plan_sequences(GenerationSettings(seed=1), 200)
-    banded = plan_sequences(GenerationSettings(seed=1, rx_bandwidth_pct=(9.0, 16.0)), 200)
+    banded = plan_sequences(GenerationSettings(seed=1, rx_bandwidth_range_pct=(9.0, 16.0)), 200)
     assert all(s.rx_bandwidth_pct is None for s in plain)
     # Same seeds, views, pathologies and splits: the band is drawn after everything else.
     assert [replace(s, rx_bandwidth_pct=None) for s in banded] == plain
@@ -44,24 +44,38 @@ def test_a_receive_band_range_is_drawn_per_sequence_without_changing_the_rest_of
     assert bands.min() >= 9.0 and bands.max() <= 16.0 and np.all(bands * 2 == np.round(bands * 2))
     # Log-uniform: the geometric midpoint splits the draws about evenly.
     assert 0.4 < np.mean(bands < np.sqrt(9.0 * 16.0)) < 0.6
-    assert plan_sequences(GenerationSettings(seed=1, rx_bandwidth_pct=(12.0, 12.0)), 3)[0].rx_bandwidth_pct == 12.0
+    assert plan_sequences(GenerationSettings(seed=1, rx_bandwidth_range_pct=(12.0, 12.0)), 3)[0].rx_bandwidth_pct == 12.0
     for bad in ((16.0, 9.0), (0.0, 5.0), (5.0, 300.0), (5.0,), "wide"):
-        with pytest.raises(ParameterError, match="`rx_bandwidth_pct`"):
-            GenerationSettings(rx_bandwidth_pct=bad)
+        with pytest.raises(ParameterError, match="`rx_bandwidth_range_pct`"):
+            GenerationSettings(rx_bandwidth_range_pct=bad)
+
+
+def test_the_drawn_band_and_the_focus_reach_the_sequence_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECHOSTRAIN_CACHE", str(tmp_path / "cache"))  # its PSF calibration stays out of ~/.cache
+    from echostrain.data import load_sequence
+    from echostrain.data.generate import generate_one
+
+    settings = replace(SMALL, rx_bandwidth_range_pct=(11.0, 14.0), tx_focus_mm=60.0)
+    spec = plan_sequences(settings, 1)[0]
+    row = generate_one(spec, str(tmp_path), settings)
+    scan = load_sequence(tmp_path / row["file"]).parameters["scan"]
+    assert scan["rx_bandwidth_pct"] == spec.rx_bandwidth_pct and 11.0 <= spec.rx_bandwidth_pct <= 14.0
+    assert scan["tx_focus_m"] == pytest.approx(0.06)
 
 
 def test_a_generation_stored_before_the_receive_band_resumes(tmp_path):
-    """An older ``generation.json`` lacks ``rx_bandwidth_pct``; it reads as no filter, and a band is refused."""
+    """An older ``generation.json`` lacks the band and the focus; it reads as neither, and a band is refused."""
     import json
 
     from echostrain.data.generate import _check_out
 
     stored = SMALL.to_dict()
-    del stored["rx_bandwidth_pct"]
+    del stored["rx_bandwidth_range_pct"]
+    del stored["tx_focus_mm"]
     (tmp_path / "generation.json").write_text(json.dumps(stored))
     _check_out(tmp_path, SMALL)  # same settings: accepted
     with pytest.raises(OutputPathError, match="receive band"):
-        _check_out(tmp_path, replace(SMALL, rx_bandwidth_pct=(9.0, 16.0)))
+        _check_out(tmp_path, replace(SMALL, rx_bandwidth_range_pct=(9.0, 16.0)))
 
 
 def test_resume_redoes_only_missing_or_broken_sequences(tmp_path):

@@ -27,6 +27,10 @@ def test_impossible_foci_are_refused():
             SectorScan(tx_focus_m=focus)
     with pytest.raises(ParameterError, match="transmit focus"):
         GenerationSettings(tx_focus_mm=200.0)  # refused before any sequence
+    with pytest.raises(ParameterError, match="`tx_focus_mm` must be a number"):
+        GenerationSettings(tx_focus_mm="deep")
+    with pytest.raises(ParameterError, match="too narrow to calibrate"):
+        GenerationSettings(tx_focus_mm=70.0, rx_bandwidth_range_pct=(8.0, 16.0))
     assert SectorScan(tx_focus_m=0.15).n_transmits == 256 and SectorScan().n_transmits == 1
 
 
@@ -62,5 +66,10 @@ def test_fast_engine_matches_simus_line_by_line(focused):
         (fa, fl), (sa, sl) = (point_target_widths_mm(e, scan, x[k], z[k]) for e in (env, ref))
         assert fa == pytest.approx(sa, rel=0.10)
         assert fl == pytest.approx(sl, rel=0.10)
-    with pytest.raises(ValueError, match="focused scans"):
+    with pytest.raises(ParameterError, match="focused scans"):
         SimusEngine(probe, SectorScan(min_depth_m=0.06, depth_m=0.13)).iq(points, lines=lines)
+    with pytest.raises(ParameterError, match="scan lines 0…255"):
+        simus.iq(points, lines=[300])
+    # Every transmit spans the same time, so that SIMUS scales every line alike.
+    spans = [simus.tx_delays(line).max() for line in (0, 128, 255)]
+    assert np.ptp(spans) < 1e-12

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from echostrain.core.errors import InvalidDataError, ParameterError
+from echostrain.core.vocabulary import MAX_SECTOR_DEG
 
 
 def _check_sector(depth_mm: float, sector_deg: float) -> tuple[float, float]:
@@ -25,8 +26,8 @@ def _check_sector(depth_mm: float, sector_deg: float) -> tuple[float, float]:
     sector = float(sector_deg)
     if not (math.isfinite(depth) and depth > 0):
         raise ParameterError(f"sector depth must be a positive number of mm, got {depth_mm}")
-    if not (math.isfinite(sector) and 1.0 <= sector <= 150.0):
-        raise ParameterError(f"sector angle must be within 1…150 degrees, got {sector_deg}")
+    if not (math.isfinite(sector) and 1.0 <= sector <= MAX_SECTOR_DEG):
+        raise ParameterError(f"sector angle must be within 1…{MAX_SECTOR_DEG:.0f} degrees, got {sector_deg}")
     return depth, sector
 
 

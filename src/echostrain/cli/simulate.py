@@ -18,11 +18,13 @@ from echostrain.sim.probe import SectorScan
 from echostrain.sim.sequence_config import SequenceConfig
 
 RX_BANDWIDTH_HELP = ("Receive filter: −6 dB band in % of the probe's centre frequency (narrower: coarser speckle "
-                     "along the beam; about 9–16 matches the real clips). Default: none, the probe's own band.")
+                     "along the beam; 10–18 with --tx-focus-mm 70 matches the real clips). Default: none, the "
+                     "probe's own band.")
 TX_FOCUS_HELP = ("Transmit focus depth (mm): one focused transmit per scan line, as cardiac scanners image "
                  "(about 70 matches the real clips' lateral speckle). Default: one diverging wave.")
 RX_BAND_RANGE_HELP = ("Receive filter band in % of the centre frequency, LO,HI drawn per sequence (or one value); "
-                      "e.g. 9,16 matches the real clips' speckle length. Default: none, the probe's own band.")
+                      "e.g. 10,18 with --tx-focus-mm 70 matches the real clips' speckle size. Default: none, the "
+                      "probe's own band.")
 
 DECORRELATION_HELP = (
     "Speckle decorrelation: default (the model fitted to real clips, shipped), none, "
@@ -81,8 +83,8 @@ def simulate(
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
     warp: Annotated[Path | None, typer.Option(help="A real clip whose ED frame (--template-frame) is deformed by the known motion instead of simulated; needs --contour.")] = None,
     noise: Annotated[float, typer.Option(help="With --warp: SD of Gaussian noise added to every frame (grey levels 0–255).")] = 0.0,
-    rx_bandwidth: Annotated[float | None, typer.Option(help=RX_BANDWIDTH_HELP)] = None,
-    tx_focus: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
+    rx_bandwidth_pct: Annotated[float | None, typer.Option(help=RX_BANDWIDTH_HELP)] = None,
+    tx_focus_mm: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
 ) -> None:
     """Simulate an apical echo sequence with known LV motion and write a sequence file.
 
@@ -93,13 +95,16 @@ def simulate(
 
     check_output(out, "--out", suffixes=HDF5_SUFFIXES, what="an .h5")
     if warp is not None:
+        if rx_bandwidth_pct is not None or tx_focus_mm is not None:
+            raise ParameterError("--warp deforms a real frame and simulates no imaging; drop --rx-bandwidth-pct and "
+                                 "--tx-focus-mm")
         _warp(out, warp, contour, template, view=view, seed=seed, frames=frames, pathology=pathology, noise=noise,
               spacing=template_spacing_mm, frame=template_frame)
         return
     config = SequenceConfig(view=view, n_frames=frames, engine=engine, pathology=pathology, per_cell=per_cell,
                             device=device, coherence=coherence_option(decorrelation),
-                            scan=SectorScan(rx_bandwidth_pct=rx_bandwidth,
-                                            tx_focus_m=None if tx_focus is None else tx_focus * 1e-3))
+                            scan=SectorScan(rx_bandwidth_pct=rx_bandwidth_pct,
+                                            tx_focus_m=None if tx_focus_mm is None else tx_focus_mm * 1e-3))
     with ProgressBar("simulating", transient=True) as bar:
         data = simulate_to_file(out, config, seed, template=template, contour=contour,
                                 template_spacing_mm=parse_pair(template_spacing_mm, "--template-spacing-mm"),
@@ -152,17 +157,17 @@ def view_sequence(
 
 
 def _band_range(text: str | None) -> tuple[float, float] | None:
-    """``--rx-bandwidth`` of generate: ``LO,HI`` or one value (both ends)."""
+    """``--rx-bandwidth-pct`` of generate: ``LO,HI`` or one value (both ends)."""
     if text is None or "," in text:
-        return parse_pair(text, "--rx-bandwidth")
+        return parse_pair(text, "--rx-bandwidth-pct")
     try:
         value = float(text)
     except ValueError:
-        raise ParameterError(f"--rx-bandwidth must be a number or LO,HI (% of the centre frequency), got {text!r}") from None
+        raise ParameterError(f"--rx-bandwidth-pct must be a number or LO,HI (% of the centre frequency), got {text!r}") from None
     return value, value
 
 
-@handles_errors(flags={"n": "--n", "rx_bandwidth_pct": "--rx-bandwidth"})
+@handles_errors(flags={"n": "--n", "rx_bandwidth_range_pct": "--rx-bandwidth-pct", "tx_focus_mm": "--tx-focus-mm"})
 def generate(
     n: Annotated[int, typer.Option("--n", help="Number of sequences.")],
     out: Annotated[Path, typer.Option(help="Output folder (sequences, manifest.csv, generation.json).")],
@@ -175,8 +180,8 @@ def generate(
     frames: Annotated[int | None, typer.Option(help="Frames per sequence (default: one cycle).")] = None,
     per_cell: Annotated[float, typer.Option(help="Scatterers per resolution cell.")] = default(GenerationSettings, "per_cell"),
     decorrelation: Annotated[str, typer.Option(help=DECORRELATION_HELP)] = "default",
-    rx_bandwidth: Annotated[str | None, typer.Option(help=RX_BAND_RANGE_HELP)] = None,
-    tx_focus: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
+    rx_bandwidth_pct: Annotated[str | None, typer.Option(help=RX_BAND_RANGE_HELP)] = None,
+    tx_focus_mm: Annotated[float | None, typer.Option(help=TX_FOCUS_HELP)] = None,
 ) -> None:
     """Generate a dataset of sequences on dask (resumable: re-run the same command to finish it)."""
     from echostrain.data.generate import run_generation
@@ -185,7 +190,7 @@ def generate(
     settings = GenerationSettings(
         seed=seed, views=tuple(v for v in views.split(",") if v.strip()), dysfunction_share=dysfunction_share,
         engine=engine, n_frames=frames, per_cell=per_cell, coherence=None if model is None else model.to_dict(),
-        rx_bandwidth_pct=_band_range(rx_bandwidth), tx_focus_mm=tx_focus,
+        rx_bandwidth_range_pct=_band_range(rx_bandwidth_pct), tx_focus_mm=tx_focus_mm,
     )
     with ProgressBar("generating", rate=True) as bar:
 

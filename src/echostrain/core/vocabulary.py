@@ -55,5 +55,7 @@ ENGINES: tuple[str, ...] = ("fast", "simus")
 DEFAULT_PROBE = "P4-2v"
 #: The default imaging depth of the sector (mm).
 DEFAULT_DEPTH_MM = 150.0
+#: Widest sector a phased array images (degrees): scans and echogenicity maps are refused beyond it.
+MAX_SECTOR_DEG = 120.0
 #: The default opening angle of the sector (degrees).
 DEFAULT_SECTOR_DEG = 75.0

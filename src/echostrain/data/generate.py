@@ -9,7 +9,8 @@ A generation writes, into one folder:
   descent, scene and motion parameters as JSON, file size, SHA-256),
   rewritten atomically after every sequence;
 * ``generation.json`` — the settings that define the sequences (master seed,
-  views, dysfunction share, engine, frames, density, decorrelation model);
+  views, dysfunction share, engine, frames, density, decorrelation model,
+  receive band range, transmit focus);
   a re-run must use the same ones;
 * ``failures.log`` — sequences that failed twice, with their seeds.
 
@@ -122,7 +123,7 @@ def generate_one(spec: SequenceSpec, out_dir: str, settings: GenerationSettings)
     config = SequenceConfig(
         view=spec.view, n_frames=settings.n_frames, engine=settings.engine,
         pathology=spec.pathology, per_cell=settings.per_cell, coherence=settings.coherence_model(),
-        scan=settings.scan(spec.rx_bandwidth_pct),
+        scan=settings.scan(rx_bandwidth_pct=spec.rx_bandwidth_pct),
     )
     data = simulate_sequence(config, spec.seed)
     path = write_sequence(Path(out_dir) / f"{spec.id}.h5", data)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from echostrain.core.errors import CorruptInputError
+from echostrain.core.errors import CorruptInputError, ParameterError
 from echostrain.sim.grid import polar_grid_xz_m
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers
@@ -153,10 +153,35 @@ def kernel_half_range_m(probe: PhasedArray, scan: SectorScan) -> float:
     ``±1.39 / B`` s, i.e. ``±0.7 c / B`` in range; the kernel covers that
     with a margin for the probe's own pulse.
     """
-    if scan.rx_bandwidth_pct is None:
+    band_hz = scan.rx_band_hz(probe.center_frequency_hz)
+    if band_hz is None:
         return KERNEL_HALF_RANGE_M
-    band_hz = scan.rx_bandwidth_pct / 100.0 * probe.center_frequency_hz
     return max(KERNEL_HALF_RANGE_M, 0.9 * probe.speed_of_sound_m_s / band_hz)
+
+
+def check_calibratable(probe: PhasedArray, scan: SectorScan) -> None:
+    """Refuse a receive band so narrow that neighbouring calibration targets would show in each other's kernels.
+
+    The kernel targets are ``min(diff(depths))`` apart and each kernel spans
+    ``±kernel_half_range_m``; a target's filtered response falls below
+    0.3 % of its peak (``exp(−π² k² / ln 2)``, k = 0.65) beyond ``0.65 c / B``
+    in range. Raises :class:`ParameterError` naming the narrowest band that
+    still calibrates.
+    """
+    band_hz = scan.rx_band_hz(probe.center_frequency_hz)
+    if band_hz is None:
+        return
+    depths = np.asarray(FOCUSED_KERNEL_DEPTHS_M if scan.focused else KERNEL_DEPTHS_M)
+    spacing_m = float(np.min(np.diff(depths)))
+    c = probe.speed_of_sound_m_s
+    half_m = kernel_half_range_m(probe, scan)
+    if half_m + 0.65 * c / band_hz > spacing_m:
+        narrowest = 100.0 * (0.9 + 0.65) * c / spacing_m / probe.center_frequency_hz
+        raise ParameterError(
+            f"receive band {scan.rx_bandwidth_pct:g} % is too narrow to calibrate for probe {probe.name}"
+            f"{' with a transmit focus' if scan.focused else ''} (kernels ±{half_m * 1e3:.1f} mm, targets "
+            f"{spacing_m * 1e3:.0f} mm apart); use at least {math.ceil(narrowest * 2) / 2:g} %"
+        )
 
 
 def _kernel_offsets(half_range_m: float = KERNEL_HALF_RANGE_M) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +215,8 @@ def _steered_patches(engine, targets: Scatterers, r: np.ndarray, u: np.ndarray) 
 def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCalibration:
     """Measure the PSF model of ``probe`` with SIMUS for the scan's transmit and apodization.
 
-    Point targets at distinct depths (their PSFs do not overlap) are
+    Point targets at distinct depths (their kernels do not overlap; see
+    :func:`check_calibratable`) are
     simulated together: on the axis for the kernels, over a range × u
     table for the amplitude map. Takes about ten seconds. With a transmit
     focus each kernel column ``u`` is imaged by a transmit steered along it
@@ -200,6 +226,7 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
     from echostrain.sim.engines.simus_engine import SimusEngine
 
     scan = scan or SectorScan()
+    check_calibratable(probe, scan)
     depth_m = max(scan.depth_m, 0.15)
     engine = SimusEngine(probe, scan.with_(depth_m=depth_m))
     u_max = math.sin(scan.half_angle_rad)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from echostrain.core.errors import ParameterError
+from echostrain.core.vocabulary import MAX_SECTOR_DEG
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPEED_OF_SOUND_M_S = 1540.0
 
@@ -100,10 +105,7 @@ def get_probe(name: str = "P4-2v") -> PhasedArray:
     )
 
 
-#: Widest sector a phased array images (degrees).
-MAX_SECTOR_DEG = 120.0
-
-#: Widest receive filter (% of the centre frequency); wider is no filter at all.
+#: Widest receive filter accepted (% of the centre frequency); leave the band unset for no filter.
 MAX_RX_BANDWIDTH_PCT = 200.0
 
 #: Receive apodizations: uniform, Tukey with α = 0.5, Hann.
@@ -146,6 +148,14 @@ class SectorScan:
     tx_focus_m: float | None = None
 
     def __post_init__(self) -> None:
+        # Rounded so that a value reached through mm or % (35.5e-3 = 0.035500000000000004) equals the direct one.
+        for name in ("rx_bandwidth_pct", "tx_focus_m"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    object.__setattr__(self, name, round(float(value), 9))
+                except (TypeError, ValueError):
+                    raise ParameterError(f"`{name}` must be a number, got {value!r}") from None
         if not (math.isfinite(self.depth_m) and self.depth_m > 0):
             raise ParameterError(f"depth must be positive (m), got {self.depth_m}")
         if not 0 <= self.min_depth_m < self.depth_m:
@@ -221,7 +231,11 @@ class SectorScan:
         # Sample the window at element centres, without zero weights at the ends.
         return tukey(n_elements + 2, alpha)[1:-1]
 
-    def rx_filter(self, freq_hz, center_frequency_hz: float):
+    def rx_band_hz(self, center_frequency_hz: float) -> float | None:
+        """−6 dB full width of the receive filter (Hz) for a probe's centre frequency; None without a filter."""
+        return None if self.rx_bandwidth_pct is None else self.rx_bandwidth_pct / 100.0 * center_frequency_hz
+
+    def rx_filter(self, freq_hz: np.ndarray, center_frequency_hz: float) -> np.ndarray:
         """Amplitude response of the receive filter at baseband frequencies (Hz), ``freq_hz``'s shape.
 
         ``exp(−4 ln2 · f² / B²)`` with ``B = rx_bandwidth_pct / 100 · fc``:
@@ -230,9 +244,9 @@ class SectorScan:
         import numpy as np
 
         f = np.asarray(freq_hz, dtype=float)
-        if self.rx_bandwidth_pct is None:
+        band_hz = self.rx_band_hz(center_frequency_hz)
+        if band_hz is None:
             return np.ones_like(f)
-        band_hz = self.rx_bandwidth_pct / 100.0 * center_frequency_hz
         return np.exp(-4.0 * math.log(2.0) * (f / band_hz) ** 2)
 
     def with_(self, **changes: float) -> SectorScan:

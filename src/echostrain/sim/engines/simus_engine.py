@@ -17,8 +17,14 @@ from __future__ import annotations
 import math
 import time
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+if TYPE_CHECKING:
+    import scipy.sparse
+
+from echostrain.core.errors import ParameterError
 from echostrain.sim.grid import polar_grid_xz_m
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers
@@ -40,7 +46,9 @@ def receive_filtered(iq: np.ndarray, fs_hz: float, scan: SectorScan, center_freq
     from scipy import fft as sfft
 
     n = iq.shape[0]
-    band_hz = scan.rx_bandwidth_pct / 100.0 * center_frequency_hz
+    band_hz = scan.rx_band_hz(center_frequency_hz)
+    if band_hz is None:
+        return iq
     n_fft = sfft.next_fast_len(n + int(math.ceil(12.0 * fs_hz / band_hz)))
     h = scan.rx_filter(sfft.fftfreq(n_fft, 1.0 / fs_hz), center_frequency_hz)
     spectrum = sfft.fft(iq, n=n_fft, axis=0) * h.reshape((-1,) + (1,) * (iq.ndim - 1))
@@ -58,16 +66,21 @@ class SimusEngine:
         self.probe, self.scan, self.chunk = probe, scan, int(chunk)
         self._param = probe.to_pymust()
         self._param.fs = 4.0 * probe.center_frequency_hz
+        self._focused_span_s = 0.0
         if scan.focused:
+            # Every transmit ends at the same time (the longest law, steered to |u| = 0.99): SIMUS scales its RF with
+            # a frequency step set by the longest delay, so equal spans keep the lines' amplitudes comparable.
+            self._focused_span_s = float(self._raw_focused_delays(np.array([-0.99, 0.99])).max())
             self._tx_delays = self.focused_tx_delays(scan.u_lines())
         else:
             self._tx_delays = np.asarray(pymust.txdelay(self._param, 0.0, 2.0 * scan.half_angle_rad)).reshape(1, -1)
         self._param.TXdelay = self._tx_delays[:1]
         self._line_das: dict[int, object] = {}
         pulse_s = 4.0 / (probe.center_frequency_hz * probe.bandwidth_pct / 100.0)
-        # Focused: sized for a transmit steered anywhere in |u| < 0.99 (the calibration steers off the lines).
-        longest_s = float((self.focused_tx_delays(np.array([-0.99, 0.99])) if scan.focused else self._tx_delays).max())
-        duration = 2.0 * scan.depth_m / probe.speed_of_sound_m_s + longest_s + pulse_s
+        band_hz = scan.rx_band_hz(probe.center_frequency_hz)
+        if band_hz is not None:  # the filter's response lasts ±1.39 / B (to 10⁻³ of its peak)
+            pulse_s += 1.39 / band_hz
+        duration = 2.0 * scan.depth_m / probe.speed_of_sound_m_s + float(self._tx_delays.max()) + pulse_s
         self.n_time = int(math.ceil(duration * self._param.fs))
         self._rx_weights = scan.rx_weights(probe.n_elements)
         self._das = None
@@ -89,20 +102,34 @@ class SimusEngine:
         """Cartesian positions (x, z) in m of the beam-space grid, each ``[n_samples, n_lines]``."""
         return polar_grid_xz_m(self.scan.ranges_m(), self.scan.u_lines())
 
-    def focused_tx_delays(self, u: np.ndarray) -> np.ndarray:
-        """Element delays (s) of transmits steered along ``u = sin θ`` and focused at the scan's focus, ``[len(u), n_el]``."""
+    def _raw_focused_delays(self, u: np.ndarray) -> np.ndarray:
+        import copy
+
         import pymust
 
         theta = np.arcsin(np.atleast_1d(np.asarray(u, dtype=float)))
         focus = self.scan.tx_focus_m
-        delays = pymust.txdelay(focus * np.sin(theta), focus * np.cos(theta), self._param)
+        # txdelay writes param.TXdelay: give it a copy, so the engine's own parameters stay as they are.
+        delays = pymust.txdelay(focus * np.sin(theta), focus * np.cos(theta), copy.copy(self._param))
         return np.asarray(delays).reshape(theta.size, -1)
+
+    def focused_tx_delays(self, u: np.ndarray) -> np.ndarray:
+        """Element delays (s) of transmits steered along ``u = sin θ`` and focused at the scan's focus, ``[len(u), n_el]``.
+
+        Each law is shifted to end at the same time as the longest one
+        (steered to |u| = 0.99), so every transmit has the same span.
+        """
+        if not self.scan.focused:
+            raise ParameterError("this scan sends one diverging wave; give the scan a transmit focus (tx_focus_m)")
+        delays = self._raw_focused_delays(u)
+        return delays + (self._focused_span_s - delays.max(axis=1, keepdims=True))
 
     def tx_delays(self, transmit: int = 0) -> np.ndarray:
         """Element delays (s) of one of the scan's transmits (one per line when focused), ``[1, n_elements]``."""
         return self._tx_delays[transmit : transmit + 1]
 
-    def das_points(self, x: np.ndarray, z: np.ndarray, transmit: int = 0, *, tx_delays: np.ndarray | None = None):
+    def das_points(self, x: np.ndarray, z: np.ndarray, *, transmit: int = 0,
+                   tx_delays: np.ndarray | None = None) -> scipy.sparse.csr_matrix:
         """Sparse DAS matrix of arbitrary points (m, flattened) for one transmit (or explicit ``tx_delays``)."""
         import copy
 
@@ -116,7 +143,7 @@ class SimusEngine:
     def das_matrix(self):
         """The sparse DAS matrix of this probe and scan (built on first use; diverging transmit only)."""
         if self.scan.focused:
-            raise ValueError("a focused scan has one DAS matrix per line; use das_line")
+            raise ParameterError("a focused scan has one DAS matrix per line; use das_line(line)")
         if self._das is None:
             import pymust
 
@@ -127,14 +154,14 @@ class SimusEngine:
             self.das_build_s = time.perf_counter() - start
         return self._das
 
-    def das_line(self, line: int):
+    def das_line(self, line: int) -> scipy.sparse.csr_matrix:
         """Sparse DAS matrix of one scan line from its own transmit (focused scans; built on first use)."""
         if line not in self._line_das:
             x, z = self.grid_xz_m()
             self._line_das[line] = self.das_points(x[:, line], z[:, line], transmit=line)
         return self._line_das[line]
 
-    def rf(self, scatterers: Scatterers, transmit: int = 0, *, tx_delays: np.ndarray | None = None) -> np.ndarray:
+    def rf(self, scatterers: Scatterers, *, transmit: int = 0, tx_delays: np.ndarray | None = None) -> np.ndarray:
         """Element RF signals ``[n_time, n_elements]`` of one transmit (or explicit ``tx_delays``), summed over chunks."""
         import pymust
 
@@ -162,7 +189,7 @@ class SimusEngine:
             iq = receive_filtered(iq, self._param.fs, self.scan, self.probe.center_frequency_hz)
         return iq * self._rx_weights[None, :]
 
-    def iq(self, scatterers: Scatterers, lines: np.ndarray | None = None) -> np.ndarray:
+    def iq(self, scatterers: Scatterers, *, lines: np.ndarray | None = None) -> np.ndarray:
         """Beamformed I/Q on the scan grid, complex ``[n_samples, n_lines]``.
 
         ``lines`` (focused scans only) computes those scan lines and leaves
@@ -171,11 +198,14 @@ class SimusEngine:
         shape = (self.scan.n_samples, self.scan.n_lines)
         if not self.scan.focused:
             if lines is not None:
-                raise ValueError("`lines` applies to focused scans; a diverging wave images every line at once")
+                raise ParameterError("`lines` applies to focused scans; a diverging wave images every line at once")
             iq_elements = self.element_iq(self.rf(scatterers))
             return (self.das_matrix() @ iq_elements.reshape(-1, order="F")).reshape(shape, order="F")
+        todo = np.arange(self.scan.n_lines) if lines is None else np.asarray(lines, dtype=int).reshape(-1)
+        if todo.size and (todo.min() < 0 or todo.max() >= self.scan.n_lines):
+            raise ParameterError(f"`lines` must be scan lines 0…{self.scan.n_lines - 1}, got {todo.min()}…{todo.max()}")
         out = np.zeros(shape, dtype=np.complex128)
-        for line in range(self.scan.n_lines) if lines is None else np.asarray(lines, dtype=int):
+        for line in todo:
             iq_elements = self.element_iq(self.rf(scatterers, transmit=int(line)))
             out[:, line] = self.das_line(int(line)) @ iq_elements.reshape(-1, order="F")
         return out
