@@ -40,6 +40,10 @@ KERNEL_U_STEP = 0.004
 KERNEL_DEPTHS_M = (0.015, 0.03, 0.05, 0.08, 0.11, 0.14)
 #: A focused transmit's PSF changes quickly about the focus: kernels every 10 mm.
 FOCUSED_KERNEL_DEPTHS_M = tuple(np.round(np.arange(0.015, 0.1451, 0.01), 4))
+#: Kernel half range behind a receive filter of band B, in units of c / B (see kernel_half_range_m).
+KERNEL_REACH_C_OVER_B = 0.9
+#: Scan fields hashed into the key and stored in the file only when set (earlier calibrations keep keys and files).
+OPTIONAL_SCAN_FIELDS = ("rx_bandwidth_pct", "tx_focus_m")
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class PsfCalibration:
             "phase0_rad": self.phase0_rad,
         }
         # Files without these are calibrations without a filter, of a diverging wave.
-        for key in ("rx_bandwidth_pct", "tx_focus_m"):
+        for key in OPTIONAL_SCAN_FIELDS:
             if getattr(self, key) is not None:
                 meta[key] = getattr(self, key)
         target = Path(path)
@@ -139,7 +143,7 @@ def probe_key(probe: PhasedArray, scan: SectorScan) -> str:
         "v": CALIBRATION_VERSION,
     }
     # Absent when unset (no filter, a diverging wave): earlier calibrations keep their keys.
-    for name in ("rx_bandwidth_pct", "tx_focus_m"):
+    for name in OPTIONAL_SCAN_FIELDS:
         if getattr(scan, name) is not None:
             key[name] = round(float(getattr(scan, name)), 9)
     blob = json.dumps(key, sort_keys=True)
@@ -156,7 +160,12 @@ def kernel_half_range_m(probe: PhasedArray, scan: SectorScan) -> float:
     band_hz = scan.rx_band_hz(probe.center_frequency_hz)
     if band_hz is None:
         return KERNEL_HALF_RANGE_M
-    return max(KERNEL_HALF_RANGE_M, 0.9 * probe.speed_of_sound_m_s / band_hz)
+    return max(KERNEL_HALF_RANGE_M, KERNEL_REACH_C_OVER_B * probe.speed_of_sound_m_s / band_hz)
+
+
+def _kernel_depths_m(scan: SectorScan) -> tuple[float, ...]:
+    """Depths at which the kernels of this scan's transmit are measured."""
+    return FOCUSED_KERNEL_DEPTHS_M if scan.focused else KERNEL_DEPTHS_M
 
 
 def check_calibratable(probe: PhasedArray, scan: SectorScan) -> None:
@@ -171,12 +180,11 @@ def check_calibratable(probe: PhasedArray, scan: SectorScan) -> None:
     band_hz = scan.rx_band_hz(probe.center_frequency_hz)
     if band_hz is None:
         return
-    depths = np.asarray(FOCUSED_KERNEL_DEPTHS_M if scan.focused else KERNEL_DEPTHS_M)
-    spacing_m = float(np.min(np.diff(depths)))
+    spacing_m = float(np.min(np.diff(_kernel_depths_m(scan))))
     c = probe.speed_of_sound_m_s
     half_m = kernel_half_range_m(probe, scan)
     if half_m + 0.65 * c / band_hz > spacing_m:
-        narrowest = 100.0 * (0.9 + 0.65) * c / spacing_m / probe.center_frequency_hz
+        narrowest = 100.0 * (KERNEL_REACH_C_OVER_B + 0.65) * c / spacing_m / probe.center_frequency_hz
         raise ParameterError(
             f"receive band {scan.rx_bandwidth_pct:g} % is too narrow to calibrate for probe {probe.name}"
             f"{' with a transmit focus' if scan.focused else ''} (kernels ±{half_m * 1e3:.1f} mm, targets "
@@ -233,8 +241,7 @@ def calibrate_psf(probe: PhasedArray, scan: SectorScan | None = None) -> PsfCali
 
     # Kernels: on-axis targets, fine local polar patches.
     half_range_m = kernel_half_range_m(probe, scan)
-    depths = FOCUSED_KERNEL_DEPTHS_M if scan.focused else KERNEL_DEPTHS_M
-    kdepths = np.array([d for d in depths if d < depth_m - half_range_m - 0.6e-3])
+    kdepths = np.array([d for d in _kernel_depths_m(scan) if d < depth_m - half_range_m - 0.6e-3])
     dr, du = _kernel_offsets(half_range_m)
     targets = Scatterers(np.zeros(kdepths.size), kdepths, np.ones(kdepths.size))
     r = kdepths[:, None, None] + dr[None, :, None] + 0 * du[None, None, :]

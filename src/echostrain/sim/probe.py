@@ -214,11 +214,6 @@ class SectorScan:
         """True with one focused transmit per line, False with one diverging wave."""
         return self.tx_focus_m is not None
 
-    @property
-    def n_transmits(self) -> int:
-        """Transmits per frame: one per line when focused, else one."""
-        return self.n_lines if self.focused else 1
-
     def rx_weights(self, n_elements: int):
         """Receive apodization weight of each element, ``[n_elements]``."""
         import numpy as np

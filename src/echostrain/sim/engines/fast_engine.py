@@ -19,7 +19,7 @@ import torch
 from scipy import fft as sfft
 
 from echostrain.core.errors import ParameterError
-from echostrain.sim.calibration import PsfCalibration, bilinear, load_calibration
+from echostrain.sim.calibration import PsfCalibration, bilinear, load_calibration, probe_key
 from echostrain.sim.probe import PhasedArray, SectorScan
 from echostrain.sim.scatterers import Scatterers
 
@@ -39,12 +39,12 @@ class FastEngine:
         self.probe, self.scan = probe, scan
         self.calibration = calibration or load_calibration(probe, scan)
         cal = self.calibration
-        if (abs(cal.sector_deg - scan.sector_deg) > 1e-6 or cal.rx_apodization != scan.rx_apodization
-                or cal.rx_bandwidth_pct != scan.rx_bandwidth_pct or cal.tx_focus_m != scan.tx_focus_m):
+        if cal.probe_key != probe_key(probe, scan):  # the key hashes everything the PSF depends on
             raise ParameterError(
-                f"the calibration is for a {cal.sector_deg}° sector with {cal.rx_apodization} apodization, "
+                f"the calibration is for probe {cal.probe_name}, a {cal.sector_deg}° sector with {cal.rx_apodization} apodization, "
                 f"receive band {cal.rx_bandwidth_pct} % and transmit focus {cal.tx_focus_m} m; the scan is "
-                f"{scan.sector_deg}° with {scan.rx_apodization}, {scan.rx_bandwidth_pct} % and {scan.tx_focus_m} m; "
+                f"{probe.name}, {scan.sector_deg}° with {scan.rx_apodization}, {scan.rx_bandwidth_pct} % and "
+                f"{scan.tx_focus_m} m; "
                 "calibrate for this scan"
             )
         self.device = torch.device(device)

@@ -145,12 +145,10 @@ class SimusEngine:
         if self.scan.focused:
             raise ParameterError("a focused scan has one DAS matrix per line; use das_line(line)")
         if self._das is None:
-            import pymust
-
             x, z = self.grid_xz_m()
             start = time.perf_counter()
-            dummy = np.zeros((self.n_time, self.probe.n_elements), dtype=np.complex128)
-            self._das = pymust.dasmtx(dummy, x, z, self._tx_delays, self._param).tocsr()
+            # Points in column-major order, as iq() reshapes the beamformed vector.
+            self._das = self.das_points(x.ravel(order="F"), z.ravel(order="F"))
             self.das_build_s = time.perf_counter() - start
         return self._das
 
@@ -184,9 +182,7 @@ class SimusEngine:
         """Demodulated element signals, through the receive filter, weighted by the receive apodization."""
         import pymust
 
-        iq = pymust.rf2iq(rf, self._param)
-        if self.scan.rx_bandwidth_pct is not None:
-            iq = receive_filtered(iq, self._param.fs, self.scan, self.probe.center_frequency_hz)
+        iq = receive_filtered(pymust.rf2iq(rf, self._param), self._param.fs, self.scan, self.probe.center_frequency_hz)
         return iq * self._rx_weights[None, :]
 
     def iq(self, scatterers: Scatterers, *, lines: np.ndarray | None = None) -> np.ndarray:
