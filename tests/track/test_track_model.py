@@ -245,3 +245,61 @@ def test_rounds_start_where_asked():
     assert torch.equal(default[0], same[0])
     assert not torch.allclose(default[0][:, :, 1:], moved[0][:, :, 1:])
     assert torch.equal(moved[0][:, :, 0], queries[:, :, 1:])  # the query frame stays at the query
+
+
+def test_neighbour_correlation_widens_weights_without_changing_them(tmp_path):
+    """Frame-to-frame correlation added to trained weights starts at zero: the same tracks until trained."""
+    from echostrain.track.weights import with_neighbour_levels
+
+    torch.manual_seed(0)
+    base = TASNet(SMALL).eval()
+    torch.nn.init.normal_(base.head.weight, std=0.1)  # a head that moves points
+    wide = with_neighbour_levels(base, 2).eval()
+    assert wide.config.neighbour_levels == 2 and wide.neighbour_token.in_features == 2 * 2 * 49
+    frames = torch.rand(1, 6, 1, 64, 64)
+    queries = torch.tensor([[[0.0, 20.0, 30.0], [2.0, 40.0, 25.0]]])
+    with torch.no_grad():
+        a, b = base(frames, queries)[0][-1], wide(frames, queries)[0][-1]
+        torch.testing.assert_close(a, b)
+        torch.nn.init.normal_(wide.neighbour_token.weight, std=0.1)
+        assert not torch.allclose(wide(frames, queries)[0][-1], a)  # the new input reaches the output
+    save_weights(tmp_path / "w.safetensors", wide)
+    back = load_model(tmp_path / "w.safetensors")
+    assert back.config.neighbour_levels == 2
+    with torch.no_grad():
+        torch.testing.assert_close(back(frames, queries)[0][-1], wide(frames, queries)[0][-1])
+    with pytest.raises(ParameterError, match="already read 2"):
+        with_neighbour_levels(wide, 1)
+    with pytest.raises(ParameterError, match="`neighbour_levels` must be within 0…3"):
+        TASNetConfig(neighbour_levels=4)
+
+
+def test_neighbour_correlation_reads_where_a_track_came_from():
+    """On a frame that is its predecessor shifted by 4 px, the window's peak lies 4 px (1 level-0 px) over."""
+    torch.manual_seed(0)
+    model = TASNet(TASNetConfig(input_size=64, neighbour_levels=1)).eval()
+    img = torch.rand(1, 1, 64, 64)
+    frames = torch.stack([img, torch.roll(img, shifts=4, dims=-1)], dim=1)  # [1, 2, 1, 64, 64]: moves +4 px in x
+    xy = torch.tensor([[[[30.0, 30.0], [30.0, 30.0]]]])  # one track, both frames at the same place
+    with torch.no_grad():
+        levels = model.pyramid((frames - 0.5) / 0.25)
+        corr = model.neighbour_correlations(levels, xy)  # [1, 1, 2, 2·49]
+    prev_of_second = corr[0, 0, 1, :49]
+    best = model.window[prev_of_second.argmax()]
+    assert best.tolist() == [1.0, 0.0]  # the content of frame 0 is found one level-0 px to the right
+    assert torch.all(corr[0, 0, 0, :49] == 0) and torch.all(corr[0, 0, 1, 49:] == 0)  # no frame before / after
+
+
+def test_train_config_neighbour_levels(tiny_data, tmp_path):
+    from echostrain.track.train import TrainConfig, train
+    from echostrain.track.weights import read_metadata
+
+    with pytest.raises(ParameterError, match="`neighbour_levels` must be within 0…3"):
+        TrainConfig(data="d", out="o", neighbour_levels=5)
+    init = tmp_path / "init.safetensors"
+    save_weights(init, TASNet(SMALL))
+    run = tmp_path / "run"
+    cfg = TrainConfig(data=str(tiny_data), out=str(run), steps=1, batch_size=1, clip_frames=6, n_points=8,
+                      validate_every=100, init_weights=str(init), neighbour_levels=2)
+    train(cfg)
+    assert json.loads(read_metadata(run / "checkpoint.safetensors")["echostrain.tasnet_config"])["neighbour_levels"] == 2

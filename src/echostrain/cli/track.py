@@ -153,6 +153,7 @@ def train(
     imaging_augment: Annotated[bool, typer.Option(help="Augment clips with imaging-chain effects (TGC, dropout, clutter, smoothing, persistence, dynamic range).")] = False,
     scene_motion: Annotated[bool, typer.Option(help="Augment clips with whole-scene motion: the heart shifting (beat 0–3 mm, breath 0–5 mm) and turning (0–4°) in a fixed sector.")] = False,
     coarse_speckle: Annotated[bool, typer.Option(help="Augment clips with coarser speckle along the beam (axial FWHM 0.9–2.2 mm, as real clips have; the simulation's is 0.45 mm).")] = False,
+    neighbour_levels: Annotated[int | None, typer.Option(help="Give the model this many pyramid levels of frame-to-frame correlation (with --init-weights: added to them, starting at zero).")] = None,
 ) -> None:
     """Train TAS-Net on simulated sequences (resumable; torchrun for several processes)."""
     from echostrain.track.train import train as run
@@ -162,7 +163,7 @@ def train(
                          checkpoint_every=checkpoint_every, validate_every=validate_every,
                          init_weights=None if init_weights is None else str(init_weights),
                          imaging_augment=imaging_augment, scene_motion=scene_motion,
-                         coarse_speckle=coarse_speckle)
+                         coarse_speckle=coarse_speckle, neighbour_levels=neighbour_levels)
     with ProgressBar("training", fields=("loss",)) as bar:
         summary = run(config, resume=resume, progress=lambda step, total, loss: bar.update(step, total, loss=f"loss {loss:.3f}"),
                       message=err_console.print, stop_after=stop_after)

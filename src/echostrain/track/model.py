@@ -12,12 +12,17 @@ Reads top to bottom:
    a. the correlation of the query feature with the features around the
       current estimate is sampled in each frame from a 4-level pyramid
       (radius ``corr_radius``, ``(2r+1)²`` values per level);
-   b. one token per (track, frame) is built from the correlations, the
+   b. with ``neighbour_levels`` > 0, each track's feature at its current
+      estimate in the previous frame and in the next one is correlated with a
+      window around its estimate in this frame (the first levels of the
+      pyramid): where this frame's content came from, as a frame-to-frame
+      tracker sees it, which survives when the query's appearance fades;
+   c. one token per (track, frame) is built from the correlations, the
       displacement from the query position, the time relative to the query
       frame and a query-frame flag;
-   c. a transformer alternates attention over time (within a track) and over
+   d. a transformer alternates attention over time (within a track) and over
       tracks (within a frame, with learned virtual tracks);
-   d. a linear head predicts a position update and a visibility logit.
+   e. a linear head predicts a position update and a visibility logit.
 
 Coordinates are (x, y) pixels of the model's input frames. The model knows
 no physical units: :mod:`echostrain.track.tasnet` crops, resizes and converts.
@@ -136,6 +141,11 @@ class TASNet(nn.Module):
         self.register_buffer("window", torch.stack([dx, dy], dim=-1).reshape(-1, 2), persistent=False)
         token_in = self.n_corr + 2 * 2 * 8 + 2 * 8 + 1
         self.token = nn.Linear(token_in, cfg.hidden_dim)
+        if cfg.neighbour_levels:
+            # zero at the start: weights without it (the shipped ones) keep their output when it is added
+            self.neighbour_token = nn.Linear(2 * cfg.neighbour_levels * win, cfg.hidden_dim)
+            nn.init.zeros_(self.neighbour_token.weight)
+            nn.init.zeros_(self.neighbour_token.bias)
         self.virtual = nn.Parameter(torch.randn(1, cfg.virtual_tracks, 1, cfg.hidden_dim) * 0.02)
         self.blocks = nn.ModuleList([TimeSpaceBlock(cfg.hidden_dim, cfg.heads, cfg.mlp_ratio) for _ in range(cfg.blocks)])
         self.head_norm = nn.LayerNorm(cfg.hidden_dim)
@@ -175,6 +185,30 @@ class TASNet(nn.Module):
             out.append(sample_features(vol, centre + self.window[None])[..., 0])  # [B·T·N, W]
         corr = torch.cat(out, dim=-1)
         return corr.reshape(b, t, n, -1).transpose(1, 2)
+
+    def neighbour_correlations(self, levels: list[torch.Tensor], xy: torch.Tensor) -> torch.Tensor:
+        """Frame-to-frame correlation windows of tracks xy [B, N, T, 2] → [B, N, T, 2·levels·(2r+1)²].
+
+        Per level, the feature at each track's estimate in frame t − 1 (and t + 1) against the
+        features on the window around its estimate in frame t; zero where there is no such frame.
+        """
+        b, n, t, _ = xy.shape
+        pts = xy.permute(0, 2, 1, 3).reshape(b * t, n, 2)  # [B·T, N, 2], the pyramid's order
+        win = self.window.shape[0]
+        out = []
+        for lvl in range(self.config.neighbour_levels):
+            fmap = levels[lvl]  # [B·T, D, h, w]
+            scale = self.stride * 2**lvl
+            centre = (pts + 0.5) / scale - 0.5
+            own = sample_features(fmap, centre).reshape(b, t, n, -1)  # [B, T, N, D]
+            around = sample_features(fmap, (centre[:, :, None, :] + self.window[None, None]).reshape(b * t, n * win, 2))
+            around = around.reshape(b, t, n, win, -1)
+            zero = own.new_zeros(b, 1, n, own.shape[-1])
+            prev = torch.cat([zero, own[:, :-1]], dim=1)
+            nxt = torch.cat([own[:, 1:], zero], dim=1)
+            out.append(torch.einsum("btnwd,btnd->btnw", around, prev))
+            out.append(torch.einsum("btnwd,btnd->btnw", around, nxt))
+        return torch.cat(out, dim=-1).transpose(1, 2)
 
     def forward(
         self, frames: torch.Tensor, queries: torch.Tensor, iterations: int | None = None,
@@ -216,6 +250,8 @@ class TASNet(nn.Module):
             corr = self.correlations(volumes, xy)
             disp = sinusoid((xy - qxy[:, :, None, :]) / 16.0, 8, 64.0)  # [B, N, T, 32]
             tok = self.token(torch.cat([corr, disp, time_feat, is_query], dim=-1))
+            if self.config.neighbour_levels:
+                tok = tok + self.neighbour_token(self.neighbour_correlations(levels, xy))
             virt = self.virtual.expand(b, -1, t, -1)
             for block in self.blocks:
                 tok, virt = block(tok, virt)

@@ -27,7 +27,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ from echostrain.track.loss import huber_track_loss
 from echostrain.track.model import TASNet, TASNetConfig, count_parameters
 from echostrain.track.samples import load_split
 from echostrain.track.train_config import TrainConfig
-from echostrain.track.weights import load_model
+from echostrain.track.weights import load_model, with_neighbour_levels
 
 __all__ = ["TrainConfig", "huber_track_loss", "train", "validate"]
 
@@ -141,7 +141,11 @@ def _start(config: TrainConfig, rank: int, world: int, resume: bool, say: Callab
     if rank == 0:
         check_run_folder(out, config, resume=resume)
     init_model = load_model(config.init_weights) if config.init_weights else None
+    if init_model is not None and config.neighbour_levels is not None:
+        init_model = with_neighbour_levels(init_model, config.neighbour_levels)
     model_cfg = init_model.config if init_model is not None else TASNetConfig(**config.model)
+    if init_model is None and config.neighbour_levels is not None:
+        model_cfg = replace(model_cfg, neighbour_levels=config.neighbour_levels)
     train_seqs, val_seqs = _load_data(config, model_cfg.input_size, say)
     torch.manual_seed(config.seed)
     model = (init_model if init_model is not None else TASNet(model_cfg)).to(device).train()

@@ -28,7 +28,11 @@ class TrainConfig:
     ``scene_motion``: add the whole-scene motion of
     :mod:`echostrain.data.scene_motion` (heart shifting and turning in the sector);
     ``coarse_speckle``: widen the speckle along the beam as
-    :mod:`echostrain.data.speckle_scale` does (a clinical pulse).
+    :mod:`echostrain.data.speckle_scale` does (a clinical pulse);
+    ``neighbour_levels``: give the model (new, or ``init_weights`` widened,
+    their new input starting at zero) that many levels of frame-to-frame
+    correlation (:class:`~echostrain.track.model_config.TASNetConfig`); None
+    keeps the architecture of ``model`` or of ``init_weights``.
     The defaults are those of the shipped weights (4000 steps).
     """
 
@@ -52,11 +56,16 @@ class TrainConfig:
     imaging_augment: bool = False
     scene_motion: bool = False
     coarse_speckle: bool = False
+    neighbour_levels: int | None = None
 
     def __post_init__(self) -> None:
         for name in _POSITIVE_INTS:
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"`{name}` must be at least 1, got {getattr(self, name)}")
+        if self.neighbour_levels is not None and not (
+                0 <= int(self.neighbour_levels) <= int(self.model.get("corr_levels", 3))):
+            raise ParameterError(f"`neighbour_levels` must be within 0…{self.model.get('corr_levels', 3)} "
+                                 f"(the model's correlation levels), got {self.neighbour_levels}")
         if self.clip_frames < 4:
             raise ParameterError(f"`clip_frames` must be at least 4, got {self.clip_frames}")
         if not (self.lr > 0 and math.isfinite(self.lr)):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 
-from echostrain.core.errors import CorruptInputError, InputNotFoundError
+from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
 from echostrain.track.model import TASNet, TASNetConfig
 
 #: Metadata key holding the architecture (JSON of :class:`TASNetConfig`).
@@ -45,6 +45,25 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
             return dict(fh.metadata() or {})
     except Exception as exc:  # safetensors raises its own error types for bad headers
         raise CorruptInputError(f"{p} is not a safetensors weights file ({exc.__class__.__name__}); re-download or re-train it") from exc
+
+
+def with_neighbour_levels(model: TASNet, levels: int) -> TASNet:
+    """``model`` with ``levels`` levels of frame-to-frame correlation (``TASNetConfig.neighbour_levels``).
+
+    Every weight it has is kept; a new frame-to-frame input starts at zero, so
+    the widened model tracks exactly as ``model`` does until it is trained.
+    """
+    from dataclasses import replace
+
+    if model.config.neighbour_levels == levels:
+        return model
+    if model.config.neighbour_levels:
+        raise ParameterError(f"these weights already read {model.config.neighbour_levels} frame-to-frame "
+                             f"correlation level(s); train them with that number, not {levels}")
+    wide = TASNet(replace(model.config, neighbour_levels=levels))
+    result = wide.load_state_dict(model.state_dict(), strict=False)
+    assert not result.unexpected_keys and all(k.startswith("neighbour_token.") for k in result.missing_keys)
+    return wide.to(next(model.parameters()).device).train(model.training)
 
 
 def load_model(path: str | os.PathLike[str], device: str = "cpu") -> TASNet:
