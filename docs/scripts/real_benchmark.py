@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from real_cohort import CLIPS
 
+from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.real_report import write_real_evaluation
 from echostrain.evaluate.synthetic import evaluate_sequence
@@ -80,7 +81,8 @@ def warp_row(row: dict) -> dict:
     return {k: row[k] for k in keys}
 
 
-def warp_set(clips: Path, contours: Path, work: Path, trackers: dict) -> list[dict]:
+def warp_set(clips: Path, contours: Path, work: Path, trackers: dict,
+             smoothing_points: int = WALL_SMOOTHING_POINTS) -> list[dict]:
     """Every method on the warps of every clip (made once, kept in ``work/warps``): one row per warp and method."""
     rows = []
     for stem in CLIPS:
@@ -92,7 +94,7 @@ def warp_set(clips: Path, contours: Path, work: Path, trackers: dict) -> list[di
                 out.parent.mkdir(parents=True, exist_ok=True)
                 warp_to_file(out, clips / f"{stem}.npz", contour,
                              WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
-            for ev in evaluate_sequence(out, trackers, observers=False):
+            for ev in evaluate_sequence(out, trackers, observers=False, smoothing_points=smoothing_points):
                 rows.append({"clip": stem, "warp": out.name, "seed": seed, "pathology": pathology, "noise_sd": noise}
                             | warp_row(ev.row))
     return rows

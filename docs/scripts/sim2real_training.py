@@ -10,12 +10,16 @@ For each ``--weights LABEL=PATH`` (``shipped`` = the package's weights):
 3. synthetic held-out test sets (``--test NAME=DIR``, every ``*.h5`` of DIR):
    MTE, GLS MAE, segmental MAE overall and on regional dysfunction.
 
-Writes ``training_ablation.md`` and ``training_ablation.csv`` to ``--out`` (one row
-per weights file). The last line prints the headline figures as key=value pairs.
+Writes ``training_ablation.md`` and ``training_ablation.csv`` (``--table``) to ``--out`` (one row
+per weights file). Tracked walls are regularised along the wall with ``--wall-smoothing``
+points, as the package does by default (``echostrain.track.wall.regularise_tracks``); rows
+measured before 2026-12-08 (``--merge``) were measured as tracked. The last line prints the headline figures as key=value pairs.
 
 Usage: python docs/scripts/sim2real_training.py --weights shipped --weights ft=/tmp/run/best.safetensors
        --test old=/tmp/test36_old --test new=/tmp/test36_new [--out docs/results/sim2real]
        [--merge earlier/training_ablation.csv …]   (rows measured by earlier runs, kept as they are)
+       [--wall-smoothing 5] (tracked walls regularised along the wall as the package does; 0: as tracked)
+       [--table training_ablation] (stem of the table files)
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from real_benchmark import ROOT, benchmark_table, prepare_clips, warp_set
 
+from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
 from echostrain.data import list_sequences
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.summary import method_summary, write_rows_csv
@@ -48,17 +53,18 @@ def _pairs(values: list[str], what: str) -> dict[str, str]:
     return out
 
 
-def real_figures(tracker, clips: Path, contours: Path, work: Path) -> dict[str, float]:
-    """Yardstick and warp figures of one tracker."""
+def real_figures(tracker, clips: Path, contours: Path, work: Path, smoothing: int) -> dict[str, float]:
+    """Yardstick and warp figures of one tracker (tracked walls regularised with ``smoothing`` points)."""
     rows = evaluate_real(clips, [contours / "observer1", contours / "observer2"], None, (), beats=True,
-                         ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers={"tasnet": tracker})
+                         ed_frames=read_ed_frames(contours / "ed_frames.csv"), trackers={"tasnet": tracker},
+                         smoothing_points=smoothing)
     out: dict[str, float] = {}
     for r in rows:
         tag = r["clip"].replace("echotracker_", "")
         for key in REAL_KEYS:
             out[f"{tag}_{key}"] = float(r.get(key, math.nan))
     out["mean_abs_gls_vs_contour_pct"] = float(np.mean([abs(r["tracked_minus_contour_gls_pct"]) for r in rows]))
-    warps = warp_set(clips, contours, work, {"tasnet": tracker})
+    warps = warp_set(clips, contours, work, {"tasnet": tracker}, smoothing)
     for tag in ("a4c", "alax"):
         sel = [w for w in warps if w["clip"].endswith(tag)]
         out[f"warp_{tag}_mte_mm"] = float(np.mean([w["mte_mm"] for w in sel]))
@@ -66,9 +72,9 @@ def real_figures(tracker, clips: Path, contours: Path, work: Path) -> dict[str, 
     return out
 
 
-def synthetic_figures(tracker, name: str, folder: Path) -> dict[str, float]:
-    rows = [ev.row for f in list_sequences(folder) for ev in evaluate_sequence(f, {"tasnet": tracker},
-                                                                               observers=False)]
+def synthetic_figures(tracker, name: str, folder: Path, smoothing: int) -> dict[str, float]:
+    rows = [ev.row for f in list_sequences(folder)
+            for ev in evaluate_sequence(f, {"tasnet": tracker}, observers=False, smoothing_points=smoothing)]
     overall = method_summary(rows)
     regional = method_summary([r for r in rows if r["pathology"] == "regional"])
     return {f"{name}_n": overall["n_sequences"], f"{name}_mte_mm": overall["mte_mm"],
@@ -97,6 +103,10 @@ def main() -> None:
     parser.add_argument("--merge", type=Path, action="append", default=[],
                         help="training_ablation.csv of earlier runs: their rows are added to the table as they are")
     parser.add_argument("--test", action="append", default=[], help="NAME=DIR of a synthetic test set (repeat)")
+    parser.add_argument("--wall-smoothing", type=int, default=WALL_SMOOTHING_POINTS,
+                        help="regularise tracked walls along the wall, window in points (0: as tracked)")
+    parser.add_argument("--table", default="training_ablation",
+                        help="stem of the table files written to --out")
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
@@ -114,15 +124,16 @@ def main() -> None:
     for label, path in _pairs(args.weights, "weights").items():
         tracker = load("tasnet", weights=path)
         row: dict = {"weights": label, "path": path or "shipped"}
-        row |= real_figures(tracker, clips, contours, args.work)
+        row |= real_figures(tracker, clips, contours, args.work, args.wall_smoothing)
         for name, folder in tests.items():
-            row |= synthetic_figures(tracker, name, Path(folder))
+            row |= synthetic_figures(tracker, name, Path(folder), args.wall_smoothing)
         rows.append(row)
         print(label, {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    write_rows_csv(args.out / "training_ablation.csv", rows)
-    write_text_atomic(args.out / "training_ablation.md", "# TAS-Net weights on every yardstick\n\n"
-                      + table(rows, list(tests)))
+    write_rows_csv(args.out / f"{args.table}.csv", rows)
+    write_text_atomic(args.out / f"{args.table}.md", "# TAS-Net weights on every yardstick\n\n"
+                      + f"Tracked walls regularised along the wall with {args.wall_smoothing} points "
+                      + "(0: as tracked).\n\n" + table(rows, list(tests)))
     print(table(rows, list(tests)))
     heads = []
     for r in rows:

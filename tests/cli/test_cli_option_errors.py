@@ -39,6 +39,11 @@ def test_file_system_refusals_are_one_line(tmp_path):
     (["generate", "--n", "2", "--out", "{d}/g", "--rx-bandwidth-pct", "wide"], "--rx-bandwidth-pct must be a number or LO,HI"),
     (["simulate", "--out", "{d}/s.h5", "--tx-focus-mm", "200"], "transmit focus 200 mm is outside the image"),
     (["generate", "--n", "2", "--out", "{d}/g", "--tx-focus-mm", "0"], "transmit focus 0 mm is outside the image"),
+    (["analyze", "{d}/a4c.npy", "--contour", "{d}/ed.json", "--out", "{d}/r", "--wall-smoothing", "2"],
+     "--wall-smoothing must be 0 (tracks as they are) or a window of 3…99 points"),
+    (["track", "{d}/a4c.npy", "--contour", "{d}/ed.json", "--out", "{d}/t.npz", "--wall-smoothing", "-1"],
+     "--wall-smoothing must be 0"),
+    (["evaluate", "--data", "{d}", "--out", "{d}/e", "--wall-smoothing", "100"], "--wall-smoothing must be 0"),
 ])
 def test_options_that_would_allocate_too_much_are_refused_at_once(tmp_path, args, text):
     done = subprocess.run([sys.executable, "-m", "echostrain", *(a.format(d=tmp_path) for a in args)],

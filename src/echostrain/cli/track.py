@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from echostrain.cli.common import ProgressBar, check_output, console, default, err_console, handles_errors, parse_pair
-from echostrain.core.vocabulary import MP4_SUFFIXES, POINTS_PER_SEGMENT
+from echostrain.core.vocabulary import MP4_SUFFIXES, POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
 from echostrain.track.train_config import TrainConfig
 from echostrain.workflows.refine_settings import RefineSettings
 
@@ -30,6 +30,7 @@ def track_clip(
     fps: Annotated[float | None, typer.Option(help="Frame rate (overrides the clip).")] = None,
     overlay: Annotated[Path | None, typer.Option(help="Also write the clip with the tracked points (.mp4).")] = None,
     device: Annotated[str, typer.Option(help="Torch device for tasnet (cpu, cuda).")] = "cpu",
+    wall_smoothing: Annotated[int, typer.Option(help="With --contour, regularise the tracked wall along itself: window in points (0: as tracked); scattered points would read too little shortening.")] = WALL_SMOOTHING_POINTS,
 ) -> None:
     """Track points (or the wall of an ED contour) through a clip and write a tracks file."""
     from echostrain.workflows.track_clip import track_clip as run
@@ -39,7 +40,7 @@ def track_clip(
         check_output(overlay, "--overlay", suffixes=MP4_SUFFIXES, what="an .mp4")
     done = run(clip, out, points=points, contour=contour, method=model, weights=weights, query_frame=query_frame,
                view=view, points_per_segment=points_per_segment, spacing_mm=parse_pair(spacing_mm, "--spacing-mm"),
-               fps=fps, overlay=overlay, device=device)
+               fps=fps, overlay=overlay, device=device, wall_smoothing=wall_smoothing)
     n_t, n = done.tracks.tracks.shape[:2]
     console.print(f"{done.method}: {n} points × {n_t} frames in {done.seconds:.2f} s → {out}"
                   + (f" and {overlay}" if overlay is not None else ""))
@@ -58,6 +59,7 @@ def analyze(
     spacing_mm: Annotated[str | None, typer.Option(help="Pixel size dy,dx in mm (overrides the clips).")] = None,
     fps: Annotated[float | None, typer.Option(help="Frame rate (frames/s; overrides the clips).")] = None,
     es_frame: Annotated[list[int] | None, typer.Option(help="ES frame of each clip, in order (default: found from the tracked wall).")] = None,
+    wall_smoothing: Annotated[int, typer.Option(help="Regularise the tracked wall along itself: window in points (0: as tracked); scattered points would read too little shortening.")] = WALL_SMOOTHING_POINTS,
 ) -> None:
     """Track the wall, measure GLS and segmental strain, and write a self-contained HTML report."""
     from echostrain.workflows.analyze import analyze as run
@@ -65,7 +67,7 @@ def analyze(
     summary = run(clips, contour, out, views=view, method=model, weights=weights,
                   points_per_segment=points_per_segment, query_frame=query_frame,
                   spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), fps=fps, es_frames=es_frame,
-                  message=err_console.print)
+                  message=err_console.print, wall_smoothing=wall_smoothing)
     gls = ", ".join(f"{v.upper()} {g:.1f} %" for v, g in summary["gls_pct"].items())
     console.print(f"GLS: {gls}; average {summary['average_gls_pct']:.1f} % → {out / 'report.html'}")
 
@@ -83,6 +85,7 @@ def evaluate(
     spacing_mm: Annotated[str | None, typer.Option(help="Real-cohort mode: pixel size dy,dx in mm for clips without one.")] = None,
     beats: Annotated[bool, typer.Option(help="Real-cohort mode: per-beat GLS, segmental peak strain, drift and fwd–bwd error (beats found on the tracked wall).")] = False,
     ed_frames: Annotated[Path | None, typer.Option(help="Real-cohort mode: CSV clip,ed_frames (e.g. '0 23 46') giving the beats of some clips.")] = None,
+    wall_smoothing: Annotated[int, typer.Option(help="Regularise the tracked wall along itself: window in points (0: as tracked); scattered points would read too little shortening.")] = WALL_SMOOTHING_POINTS,
 ) -> None:
     """Compare trackers: on synthetic sequences against true motion, or on real clips against reference strain.
 
@@ -95,7 +98,7 @@ def evaluate(
         text = evaluate_trackers(out, methods=methods, data=data, clips_dir=clips, contour_dirs=contours,
                                  reference=reference, weights=weights, observers=observers,
                                  spacing_mm=parse_pair(spacing_mm, "--spacing-mm"), progress=bar.update,
-                                 beats=beats, ed_frames=ed_frames)
+                                 beats=beats, ed_frames=ed_frames, wall_smoothing=wall_smoothing)
     print(text)
 
 

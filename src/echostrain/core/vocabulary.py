@@ -35,6 +35,8 @@ SEGMENT_NONE = -1
 SEGMENT_CODES: tuple[int, ...] = (SEGMENT_NONE, *range(N_SEGMENTS))
 #: Wall points per segment and layer when a contour is sampled for tracking (6·m + 1 per layer).
 POINTS_PER_SEGMENT = 8
+#: Window (points) in which tracked walls are regularised along the wall (echostrain.track.wall); 0: none.
+WALL_SMOOTHING_POINTS = 5
 
 #: File suffixes of each clip format :func:`echostrain.io.read_video` takes (lower case).
 DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom")

@@ -46,7 +46,7 @@ import numpy as np
 
 from echostrain.anatomy.myocardium import load_myocardium
 from echostrain.core.errors import CorruptInputError, InputNotFoundError, ParameterError
-from echostrain.core.vocabulary import CLIP_SUFFIXES, FRAME_SUFFIXES, LAYER_ENDO, N_SEGMENTS, POINTS_PER_SEGMENT
+from echostrain.core.vocabulary import CLIP_SUFFIXES, FRAME_SUFFIXES, LAYER_ENDO, N_SEGMENTS, POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
 from echostrain.evaluate.contour_reference import (
     EsContour,
     contour_gls_pct,
@@ -59,7 +59,7 @@ from echostrain.io import read_video
 from echostrain.track import load
 from echostrain.track.base import Tracker
 from echostrain.track.beats import beat_spread, check_ed_frames, track_beats
-from echostrain.track.wall import WallTracking, track_wall, track_wall_cycle
+from echostrain.track.wall import WallTracking, check_wall_smoothing, track_wall, track_wall_cycle
 
 REFERENCE_COLUMNS = ("clip", "view", "gls")
 
@@ -157,14 +157,17 @@ def evaluate_real(
     beats: bool = False,
     ed_frames: Mapping[str, Sequence[int]] | None = None,
     trackers: Mapping[str, Tracker] | None = None,
+    smoothing_points: int = WALL_SMOOTHING_POINTS,
 ) -> list[dict[str, Any]]:
     """One row per clip × method (see the module docstring). Everything is read and checked first.
 
     ``beats`` asks for the per-beat figures of every clip; ``ed_frames`` (clip stem →
     ED frames) gives the beats of some clips instead of finding them. ``trackers``
     (name → :class:`~echostrain.track.base.Tracker`) adds trackers of your own next
-    to the ``methods`` loaded by name.
+    to the ``methods`` loaded by name. Tracked walls are regularised along the wall with
+    ``smoothing_points`` (:func:`~echostrain.track.wall.regularise_tracks`; 0: as tracked).
     """
+    check_wall_smoothing(smoothing_points, "smoothing_points")
     if not contour_dirs or len(contour_dirs) > 2:
         raise ParameterError("give one `contour_dirs` folder (or two, one per observer)")
     folders = [Path(c) for c in contour_dirs]
@@ -200,7 +203,7 @@ def evaluate_real(
     for i, (clip, video, myos, es, r) in enumerate(items):
         given = (ed_frames or {}).get(clip.stem)
         rows += [_clip_row(clip, myos, r, name, tracker, video, es=es, beats=beats or given is not None,
-                           ed_frames=given) for name, tracker in trackers.items()]
+                           ed_frames=given, smoothing_points=smoothing_points) for name, tracker in trackers.items()]
         if progress is not None:
             progress(i + 1, len(items))
     return rows
@@ -247,13 +250,15 @@ def _beat_columns(tracker: Any, video: Any, wall: Any, cyc: Any, view: str,
 
 
 def _clip_row(clip: Path, myos: list, ref: dict[str, Any] | None, name: str, tracker: Any, video: Any, *,
-              es: list[EsContour | None], beats: bool = False, ed_frames: Sequence[int] | None = None) -> dict[str, Any]:
+              es: list[EsContour | None], beats: bool = False, ed_frames: Sequence[int] | None = None,
+              smoothing_points: int = WALL_SMOOTHING_POINTS) -> dict[str, Any]:
     """One clip × one method: observer 1's strain, drift and consistency; observer 2's GLS; the references."""
     wall = myos[0].sample_points(POINTS_PER_SEGMENT)
-    cyc = track_wall_cycle(tracker, video, wall, view=myos[0].view)  # observer 1: strain, drift, consistency
+    # observer 1: strain, drift, consistency
+    cyc = track_wall_cycle(tracker, video, wall, view=myos[0].view, smoothing_points=smoothing_points)
     st = cyc.strain
-    gls = [st.gls_pct] + [track_wall(tracker, video, m.sample_points(POINTS_PER_SEGMENT), view=m.view).strain.gls_pct
-                          for m in myos[1:]]
+    gls = [st.gls_pct] + [track_wall(tracker, video, m.sample_points(POINTS_PER_SEGMENT), view=m.view,
+                                     smoothing_points=smoothing_points).strain.gls_pct for m in myos[1:]]
     row = {"clip": clip.stem, "view": myos[0].view, "method": name, "gls_pct": gls[0],
            **{f"seg{k + 1}_pct": float(v) for k, v in enumerate(st.segment_es_pct)},
            "cycle_drift_mm": cyc.drift_mm, "fb_consistency_mm": cyc.fb_mm, "es_frame": st.es_frame,

@@ -28,7 +28,8 @@ from echostrain.evaluate.metrics import errors_mm, tracking_metrics
 from echostrain.evaluate.observers import draw_observer, observer_myocardium
 from echostrain.strain import compute_strain
 from echostrain.track import Tracker, load
-from echostrain.track.wall import query_points
+from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
+from echostrain.track.wall import check_wall_smoothing, query_points, regularise_tracks
 
 
 @dataclass
@@ -47,7 +48,7 @@ def _strain(tracks: np.ndarray, data: Any, wall: np.ndarray):
     )
 
 
-def _observer_gls(data: Any, tracker: Tracker, rng: np.random.Generator) -> list[float]:
+def _observer_gls(data: Any, tracker: Tracker, rng: np.random.Generator, smoothing_points: int) -> list[float]:
     """GLS (%) measured by two simulated observers (:mod:`echostrain.evaluate.observers`)."""
     endo_idx = np.flatnonzero(data.track_layer == LAYER_ENDO)
     epi_idx = np.flatnonzero(data.track_layer == LAYER_EPI)
@@ -59,15 +60,22 @@ def _observer_gls(data: Any, tracker: Tracker, rng: np.random.Generator) -> list
                                   data.tracks[obs.frame, epi_idx].astype(float), data.spacing_mm, data.view, obs)
         pts = myo.sample_points((k - 1) // 6)
         res = tracker.track(data.frames, query_points(clip_to_image(pts.xy_px, data.frames.shape[1:]), obs.frame))
-        st = compute_strain(res.tracks_px.astype(np.float64), data.spacing_mm, pts.layer, pts.segment,
+        tracks = regularise_tracks(res.tracks_px, pts.layer, obs.frame, smoothing_points)
+        st = compute_strain(tracks, data.spacing_mm, pts.layer, pts.segment,
                             view=data.view, ed_frame=obs.frame, es_frame=int(data.es_index), fps=data.fps)
         out.append(st.gls_pct)
     return out
 
 
 def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker],
-                      observers: bool = True) -> list[SequenceEvaluation]:
-    """All methods on one sequence file (with two simulated observers per method when ``observers``)."""
+                      observers: bool = True, *, smoothing_points: int = WALL_SMOOTHING_POINTS
+                      ) -> list[SequenceEvaluation]:
+    """All methods on one sequence file (with two simulated observers per method when ``observers``).
+
+    Tracked walls are regularised as the real-clip jobs do
+    (:func:`~echostrain.track.wall.regularise_tracks`, ``smoothing_points``; 0: as tracked).
+    """
+    check_wall_smoothing(smoothing_points, "smoothing_points")
     data = load_sequence(path)
     wall = np.flatnonzero(data.track_layer >= 0)
     if wall.size == 0 or data.tracks.shape[0] < 3:
@@ -79,7 +87,7 @@ def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker]
     out = []
     for name, tracker in trackers.items():
         res = tracker.track(data.frames, queries)
-        pred = res.tracks_px.astype(np.float64)
+        pred = regularise_tracks(res.tracks_px, data.track_layer[wall], 0, smoothing_points)
         met = tracking_metrics(pred, true, data.spacing_mm, data.frames.shape[1:])
         est = _strain(pred, data, wall)
         seg_err = est.segment_es_pct - truth.segment_es_pct
@@ -101,7 +109,7 @@ def evaluate_sequence(path: str | os.PathLike[str], trackers: dict[str, Tracker]
         }
         if observers:
             rng = np.random.default_rng(zlib.crc32(Path(path).name.encode()))  # same observers for every method
-            g1, g2 = _observer_gls(data, tracker, rng)
+            g1, g2 = _observer_gls(data, tracker, rng, smoothing_points)
             row.update({"observer1_gls_pct": g1, "observer2_gls_pct": g2,
                         "interobserver_gls_diff_pct": abs(g1 - g2)})
         out.append(SequenceEvaluation(row, errors_mm(pred, true, data.spacing_mm).mean(axis=1), seg_err))
@@ -138,12 +146,15 @@ def evaluate_sequences(
     weights: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     observers: bool = True,
+    *,
+    smoothing_points: int = WALL_SMOOTHING_POINTS,
 ) -> list[SequenceEvaluation]:
-    """Evaluate ``methods`` on every file (methods loaded once)."""
+    """Evaluate ``methods`` on every file (methods loaded once); ``smoothing_points`` as :func:`evaluate_sequence`."""
+    check_wall_smoothing(smoothing_points, "smoothing_points")
     trackers = {m: load(m, weights=weights if m == "tasnet" else None) for m in methods}
     results: list[SequenceEvaluation] = []
     for i, f in enumerate(files):
-        results.extend(evaluate_sequence(f, trackers, observers=observers))
+        results.extend(evaluate_sequence(f, trackers, observers=observers, smoothing_points=smoothing_points))
         if progress is not None:
             progress(i + 1, len(files))
     return results

@@ -9,7 +9,7 @@ from echostrain.strain.analysis import (
 )
 from echostrain.strain.lines import lagrangian_strain_pct, line_length_mm
 from echostrain.strain.phases import detect_ed_es
-from echostrain.strain.smoothing import smooth_tracks
+from echostrain.strain.smoothing import regularise_wall, smooth_tracks
 
 __all__ = [
     "CurveSummary",
@@ -20,5 +20,6 @@ __all__ = [
     "detect_ed_es",
     "lagrangian_strain_pct",
     "line_length_mm",
+    "regularise_wall",
     "smooth_tracks",
 ]

@@ -5,7 +5,8 @@ and ``analyze`` commands, the real-cohort evaluation and the refinement loop.
 
 * :func:`query_points` — the ``(t, x, y)`` query array every tracker takes;
 * :func:`wall_points` — labelled wall points of an ED myocardium contour;
-* :func:`track_wall` — track them and measure strain with ED = the query frame;
+* :func:`track_wall` — track them, regularise them along the wall
+  (:func:`regularise_tracks`) and measure strain with ED = the query frame;
 * :func:`track_wall_cycle` — the same from frame 0, with the end of the cycle
   (next ED), the cycle drift and the forward–backward consistency.
 """
@@ -20,11 +21,11 @@ from echostrain.anatomy.myocardium import Myocardium, WallPoints, myocardium_of
 from echostrain.anatomy.polyline import to_mm
 from echostrain.core.checks import clip_to_image
 from echostrain.core.errors import ParameterError
-from echostrain.core.vocabulary import POINTS_PER_SEGMENT
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.io.tracks import TrackSet
 from echostrain.io.video import EchoVideo
-from echostrain.strain import StrainResult, compute_strain
+from echostrain.strain import StrainResult, compute_strain, regularise_wall
 from echostrain.strain.phases import next_ed_frame
 from echostrain.track.base import Tracker
 
@@ -43,6 +44,27 @@ def query_points(xy_px: np.ndarray, frame: int = 0) -> np.ndarray:
 
 #: Most wall points per segment and layer (3 layers × (6·m + 1) points are tracked).
 MAX_POINTS_PER_SEGMENT = 100
+
+
+def check_wall_smoothing(points: int, parameter: str = "wall_smoothing") -> int:
+    """``points`` as a window of :func:`regularise_tracks`: 0 (off) or at least 3; else ParameterError."""
+    if isinstance(points, bool) or int(points) != points or not (points == 0 or 3 <= points <= 99):
+        raise ParameterError(f"`{parameter}` must be 0 (tracks as they are) or a window of 3…99 points along "
+                             f"the wall, got {points}")
+    return int(points)
+
+
+def regularise_tracks(tracks_px: np.ndarray, layer: np.ndarray, query_frame: int, smoothing_points: int) -> np.ndarray:
+    """Tracked wall points with their displacement from the query frame smoothed along each layer's line.
+
+    A polyline through scattered points reads too long, so a tracker's scatter
+    along the wall would read as too little shortening
+    (:func:`echostrain.strain.regularise_wall`). ``smoothing_points`` 0 returns
+    the tracks as they are.
+    """
+    n = check_wall_smoothing(smoothing_points)
+    tr = np.asarray(tracks_px, dtype=np.float64)
+    return tr if n == 0 else regularise_wall(tr, layer, window_points=n, ref_frame=query_frame)
 
 
 def wall_points(
@@ -123,6 +145,7 @@ def track_wall(
     view: str,
     query_frame: int = 0,
     es_frame: int | None = None,
+    smoothing_points: int = WALL_SMOOTHING_POINTS,
 ) -> WallTracking:
     """Track ``wall`` (given on ``query_frame``, the ED frame) and measure its strain.
 
@@ -140,9 +163,12 @@ def track_wall(
         Frame the points are given on; it is the ED frame of the strain.
     es_frame : int, optional
         ES frame (default: detected, the shortest endocardium).
+    smoothing_points : int
+        Window of the regularisation along the wall (:func:`regularise_tracks`); 0: none.
     """
+    check_wall_smoothing(smoothing_points)
     res = tracker.track(video.frames, query_points(wall.xy_px, query_frame))
-    tracks = res.tracks_px.astype(np.float64)
+    tracks = regularise_tracks(res.tracks_px, wall.layer, query_frame, smoothing_points)
     strain = compute_strain(tracks, video.spacing_mm, wall.layer, wall.segment, view=view, fps=video.fps,
                             ed_frame=query_frame, es_frame=es_frame)
     return WallTracking(tracks, wall, view, strain, res.method, res.seconds)
@@ -164,7 +190,8 @@ def _mean_distance_mm(a_px: np.ndarray, b_px: np.ndarray, spacing_mm: tuple[floa
     return float(np.linalg.norm(to_mm(a_px - b_px, spacing_mm), axis=-1).mean())
 
 
-def track_wall_cycle(tracker: Tracker, video: EchoVideo, wall: WallPoints, *, view: str) -> WallCycle:
+def track_wall_cycle(tracker: Tracker, video: EchoVideo, wall: WallPoints, *, view: str,
+                     smoothing_points: int = WALL_SMOOTHING_POINTS) -> WallCycle:
     """Track ``wall`` from frame 0 (ED) forward, then back from the last frame.
 
     The cycle ends at the next ED (:func:`~echostrain.strain.phases.next_ed_frame`);
@@ -172,7 +199,7 @@ def track_wall_cycle(tracker: Tracker, video: EchoVideo, wall: WallPoints, *, vi
     ``fb_mm`` the mean distance to the start after tracking back from the last
     frame (positions clipped into the image).
     """
-    fwd = track_wall(tracker, video, wall, view=view, query_frame=0)
+    fwd = track_wall(tracker, video, wall, view=view, query_frame=0, smoothing_points=smoothing_points)
     st = fwd.strain
     end = next_ed_frame(st.gls_curves_pct[st.gls_layer], st.es_frame)
     last = video.n_frames - 1

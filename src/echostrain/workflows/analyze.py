@@ -33,8 +33,8 @@ from echostrain.strain import average_gls, bullseye_pct
 from echostrain.strain.phases import check_es_after_ed
 from echostrain.track import check_track_input, load
 from echostrain.track.base import check_not_blank
-from echostrain.core.vocabulary import POINTS_PER_SEGMENT
-from echostrain.track.wall import WallTracking, query_points, track_wall, wall_points
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
+from echostrain.track.wall import WallTracking, check_wall_smoothing, query_points, track_wall, wall_points
 
 
 #: The files of each clip in a report: ``<clip name><suffix>``.
@@ -104,6 +104,7 @@ def analyze(
     fps: float | None = None,
     es_frames: Sequence[int | None] | None = None,
     message: Callable[[str], None] | None = None,
+    wall_smoothing: int = WALL_SMOOTHING_POINTS,
 ) -> dict[str, Any]:
     """Run the analysis (see the module docstring); returns the summary.
 
@@ -137,6 +138,7 @@ def analyze(
         raise ParameterError("give at least one clip to analyze")
     if len(contours) != len(clips):
         raise ParameterError(f"got {len(contours)} contour(s) for {len(clips)} clip(s); give one ED contour per clip, in order")
+    check_wall_smoothing(wall_smoothing)
     views = list(views) if views else [None] * len(clips)
     if len(views) != len(clips):
         raise ParameterError(f"got {len(views)} `views` value(s) for {len(clips)} clip(s); give one per clip or none")
@@ -162,7 +164,7 @@ def analyze(
         for (clip_path, video, myo, wall), es, name in zip(prepared, es_list, names):
             say(f"{name}: tracking {len(wall)} wall points with {tracker.name}")
             tracked = track_wall(tracker, video, wall, view=myo.view, query_frame=query_frame,  # contour drawn on ED
-                                 es_frame=es)
+                                 es_frame=es, smoothing_points=wall_smoothing)
             results.append(tracked.strain)
             per_clip.append(_write_clip(work, name, clip_path, video, tracked))
         values = bullseye_pct(results)

@@ -6,11 +6,13 @@ import os
 from collections.abc import Callable, Sequence
 
 from echostrain.core.errors import ParameterError
+from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.real_report import write_real_evaluation
 from echostrain.evaluate.summary import write_evaluation
 from echostrain.evaluate.synthetic import evaluate_sequences, find_sequences
 from echostrain.track import METHODS
+from echostrain.track.wall import check_wall_smoothing
 from echostrain.workflows.analyze import check_out_dir
 
 
@@ -40,6 +42,7 @@ def evaluate_trackers(
     progress: Callable[[int, int], None] | None = None,
     beats: bool = False,
     ed_frames: str | os.PathLike[str] | None = None,
+    wall_smoothing: int = WALL_SMOOTHING_POINTS,
 ) -> str:
     """Evaluate ``methods`` and write the tables, plots and report into ``out_dir``; returns summary.md's text.
 
@@ -47,8 +50,11 @@ def evaluate_trackers(
     ``clips_dir`` with ``contour_dirs`` (and optionally ``reference``) for a
     real cohort (see :mod:`echostrain.evaluate.real`); there ``beats`` adds the
     per-beat figures and ``ed_frames`` (a CSV ``clip,ed_frames``) gives the beats
-    of some clips. Everything is read and checked before any tracking.
+    of some clips. ``wall_smoothing``: the window (points) in which tracked walls are
+    regularised (:func:`~echostrain.track.wall.regularise_tracks`; 0: as tracked).
+    Everything is read and checked before any tracking.
     """
+    check_wall_smoothing(wall_smoothing)
     names = parse_methods(methods)
     if (data is None) == (clips_dir is None):
         raise ParameterError("give either `data` (simulated sequences) or `clips_dir` with `contour_dirs` (real cohort)")
@@ -60,9 +66,10 @@ def evaluate_trackers(
             raise ParameterError("the real-cohort mode needs `contour_dirs` (a folder of ED contours, one per clip)")
         given = read_ed_frames(ed_frames) if ed_frames is not None else None
         rows = evaluate_real(clips_dir, contour_dirs, reference, names, spacing_mm=spacing_mm, weights=weights,
-                             progress=progress, beats=beats, ed_frames=given)
+                             progress=progress, beats=beats, ed_frames=given, smoothing_points=wall_smoothing)
         return write_real_evaluation(rows, out)
     files = find_sequences(data)
-    results = evaluate_sequences(files, names, weights=weights, progress=progress, observers=observers)
+    results = evaluate_sequences(files, names, weights=weights, progress=progress, observers=observers,
+                                 smoothing_points=wall_smoothing)
     write_evaluation(results, out)
     return (out / "summary.md").read_text()

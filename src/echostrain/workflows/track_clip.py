@@ -16,8 +16,8 @@ from echostrain.io.overlay_files import check_overlay_out, write_overlay
 from echostrain.io.points import read_points_csv
 from echostrain.track import check_track_input, load
 from echostrain.track.base import check_not_blank
-from echostrain.core.vocabulary import POINTS_PER_SEGMENT
-from echostrain.track.wall import query_points, wall_points
+from echostrain.core.vocabulary import POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
+from echostrain.track.wall import check_wall_smoothing, query_points, regularise_tracks, wall_points
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,17 @@ def track_clip(
     fps: float | None = None,
     overlay: str | os.PathLike[str] | None = None,
     device: str = "cpu",
+    wall_smoothing: int = WALL_SMOOTHING_POINTS,
 ) -> ClipTracking:
     """Track ``points`` (CSV) or the wall of ``contour`` through ``clip``; write the tracks (and an overlay MP4).
 
-    Exactly one of ``points`` and ``contour`` is given. Everything is read and
-    checked before a model is loaded or a file written.
+    Exactly one of ``points`` and ``contour`` is given. The wall of a contour is
+    regularised along the wall with ``wall_smoothing`` points
+    (:func:`~echostrain.track.wall.regularise_tracks`; 0: as tracked); plain
+    points are written as tracked. Everything is read and checked before a model
+    is loaded or a file written.
     """
+    check_wall_smoothing(wall_smoothing)
     if (points is None) == (contour is None):
         raise ParameterError("give exactly one of `points` (a CSV) or `contour` (an ED contour)")
     device = check_device(device)
@@ -79,7 +84,10 @@ def track_clip(
     check_track_input(video.frames, queries)  # cheap checks before loading a model
     tracker = load(method, weights=weights, device=device)
     result = tracker.track(video.frames, queries)
-    ts = TrackSet(tracks=result.tracks_px.astype(np.float64), spacing_mm=video.spacing_mm, layer=layer,
+    tracks = result.tracks_px.astype(np.float64)
+    if contour is not None:
+        tracks = regularise_tracks(tracks, layer, query_frame, wall_smoothing)
+    ts = TrackSet(tracks=tracks, spacing_mm=video.spacing_mm, layer=layer,
                   segment=segment, view=the_view, fps=video.fps, source=str(out))
     tracks_path = Path(write_tracks(out, ts))
     movie = None

@@ -1,0 +1,191 @@
+"""How much of the strain each tracker misses is scatter of its points along the wall?
+
+A polyline through tracked points lengthens with their scatter, so a noisy
+tracker reads too little shortening (``echostrain.strain.regularise_wall``).
+Each method tracks each input once; its tracks are then regularised along the
+wall with windows of ``WINDOWS`` points (0: as tracked) and measured:
+
+* simulated sequences (``--sim DIR``, every ``*.h5``; known truth): |GLS error|
+  and segmental MAE at the true ES frame, overall and on regional dysfunction;
+* real-texture warps of docs/scripts/real_benchmark.py (made once in ``--work``;
+  known truth): |GLS error| and tracked / true GLS;
+* the real yardstick (observer 1's ED contour, the drawn ES frame): tracked −
+  contour endocardial GLS and the ES distance.
+
+The window is chosen on the first two (truth known), never on the real clips.
+Writes ``wall_regularisation.md/.csv`` to ``--out``.
+
+Usage: python docs/scripts/wall_regularisation.py --sim /work/ckpt/test36_new [--weights W]
+       [--work /tmp/echostrain_real] [--out docs/results/sim2real]
+The last line prints the headline figures as key=value pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+from real_benchmark import ROOT, WARPS, benchmark_table, prepare_clips
+from real_cohort import CLIPS
+
+from echostrain.anatomy.myocardium import load_myocardium
+from echostrain.core.vocabulary import LAYER_ENDO, POINTS_PER_SEGMENT
+from echostrain.data import list_sequences
+from echostrain.data.sequences import load_sequence
+from echostrain.evaluate.contour_reference import (
+    contour_gls_pct,
+    distance_to_polyline_mm,
+    es_contour_path,
+    load_es_contour,
+)
+from echostrain.evaluate.summary import write_rows_csv
+from echostrain.io import read_video, write_text_atomic
+from echostrain.io.contours import read_myocardium_contours
+from echostrain.sim.sequence_file import warp_to_file
+from echostrain.sim.warp import WarpConfig
+from echostrain.strain import compute_strain, regularise_wall
+from echostrain.track import load
+from echostrain.track.wall import query_points
+
+WINDOWS = (0, 3, 5, 7, 9)
+METHODS = ("tasnet", "opticalflow", "blockmatch")
+
+
+def _reg(tracks: np.ndarray, layer: np.ndarray, window: int) -> np.ndarray:
+    return tracks if window == 0 else regularise_wall(tracks, layer, window_points=window, ref_frame=0)
+
+
+def sequence_rows(path: Path, kind: str, trackers: dict) -> list[dict]:
+    """Every method and window on one file with true tracks (a simulated sequence or a warp)."""
+    d = load_sequence(path)
+    wall = np.flatnonzero(d.track_layer >= 0)
+    true = d.tracks[:, wall].astype(np.float64)
+    lay, seg, es = d.track_layer[wall], d.track_segment[wall], int(d.es_index)
+    truth = compute_strain(true, d.spacing_mm, lay, seg, view=d.view, ed_frame=0, es_frame=es)
+    pathology = (d.parameters.get("motion", {}) if isinstance(d.parameters, dict) else {}).get("pathology", "")
+    rows = []
+    for name, tracker in trackers.items():
+        pred = tracker.track(d.frames, query_points(true[0], 0)).tracks_px.astype(np.float64)
+        for w in WINDOWS:
+            st = compute_strain(_reg(pred, lay, w), d.spacing_mm, lay, seg, view=d.view, ed_frame=0, es_frame=es)
+            rows.append({"kind": kind, "input": path.name, "pathology": pathology, "method": name, "window": w,
+                         "gls_true_pct": truth.gls_pct, "gls_est_pct": st.gls_pct,
+                         "abs_gls_error_pct": abs(st.gls_pct - truth.gls_pct),
+                         "segment_mae_pct": float(np.nanmean(np.abs(st.segment_es_pct - truth.segment_es_pct)))})
+    return rows
+
+
+def real_rows(clips: Path, contours: Path, trackers: dict) -> list[dict]:
+    """Every method and window on the real yardstick (observer 1)."""
+    rows = []
+    for stem in CLIPS:
+        v = read_video(clips / f"{stem}.npz")
+        folder = contours / "observer1"
+        myo = load_myocardium(str(folder / f"{stem}.json"), spacing_mm=v.spacing_mm, image_shape_hw=v.shape_hw)
+        es = load_es_contour(es_contour_path(folder, stem), view=myo.view, spacing_mm=v.spacing_mm,
+                             image_shape_hw=v.shape_hw, n_frames=v.n_frames, ed_frame=0)
+        ref = contour_gls_pct(myo, es.myocardium)
+        pts = myo.sample_points(POINTS_PER_SEGMENT)
+        endo = pts.layer == LAYER_ENDO
+        for name, tracker in trackers.items():
+            pred = tracker.track(v.frames, query_points(pts.xy_px, 0)).tracks_px.astype(np.float64)
+            for w in WINDOWS:
+                tr = _reg(pred, pts.layer, w)
+                st = compute_strain(tr, v.spacing_mm, pts.layer, pts.segment, view=myo.view, ed_frame=0,
+                                    es_frame=es.frame)
+                gls = float(st.gls_curves_pct["endo"][es.frame])
+                dist = distance_to_polyline_mm(tr[es.frame, endo], es.myocardium.endo_xy_px, v.spacing_mm)
+                rows.append({"kind": "real", "input": stem, "method": name, "window": w, "contour_gls_pct": ref,
+                             "tracked_gls_pct": gls, "tracked_minus_contour_pct": gls - ref,
+                             "es_distance_mm": float(dist.mean())})
+    return rows
+
+
+def make_warps(clips: Path, contours: Path, work: Path) -> list[Path]:
+    """The real-texture warps of docs/scripts/real_benchmark.py (made once in ``work/warps``)."""
+    out = []
+    for stem in CLIPS:
+        contour = contours / "observer1" / f"{stem}.json"
+        view = read_myocardium_contours(contour)["view"]
+        for seed, pathology, noise in WARPS:
+            path = work / "warps" / f"{stem}_seed{seed}_{pathology}_noise{noise:g}.h5"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                warp_to_file(path, clips / f"{stem}.npz", contour,
+                             WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
+            out.append(path)
+    return out
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """Per method and window: the figures of every kind of input."""
+    out = []
+    for method in dict.fromkeys(r["method"] for r in rows):
+        for w in WINDOWS:
+            sel = [r for r in rows if r["method"] == method and r["window"] == w]
+            sim = [r for r in sel if r["kind"] == "sim"]
+            reg = [r for r in sim if r["pathology"] == "regional"]
+            warp = [r for r in sel if r["kind"] == "warp"]
+            real = {r["input"].replace("echotracker_", ""): r for r in sel if r["kind"] == "real"}
+
+            def mean(items: list[dict], key: str) -> float:
+                return float(np.mean([r[key] for r in items])) if items else math.nan
+
+            out.append({"method": method, "window": w, "n_sim": len(sim),
+                        "sim_gls_mae_pct": mean(sim, "abs_gls_error_pct"),
+                        "sim_segment_mae_pct": mean(sim, "segment_mae_pct"),
+                        "sim_regional_segment_mae_pct": mean(reg, "segment_mae_pct"),
+                        "warp_gls_mae_pct": mean(warp, "abs_gls_error_pct"),
+                        "warp_gls_ratio": float(np.mean([r["gls_est_pct"] / r["gls_true_pct"] for r in warp]))
+                        if warp else math.nan,
+                        **{f"{k}_minus_contour_pct": r["tracked_minus_contour_pct"] for k, r in real.items()},
+                        **{f"{k}_es_distance_mm": r["es_distance_mm"] for k, r in real.items()}})
+    return out
+
+
+COLUMNS = [("method", "method", "{}"), ("window (points)", "window", "{}"),
+           ("sim: GLS MAE / seg. MAE / regional seg. MAE (%)",
+            ("sim_gls_mae_pct", "sim_segment_mae_pct", "sim_regional_segment_mae_pct"), "{:.2f} / {:.2f} / {:.2f}"),
+           ("warps: GLS MAE (%) / tracked ÷ true GLS", ("warp_gls_mae_pct", "warp_gls_ratio"), "{:.2f} / {:.2f}"),
+           ("A4C tracked − contour (%)", "a4c_minus_contour_pct", "{:+.1f}"),
+           ("ALAX tracked − contour (%)", "alax_minus_contour_pct", "{:+.1f}"),
+           ("A4C / ALAX ES distance (mm)", ("a4c_es_distance_mm", "alax_es_distance_mm"), "{:.2f} / {:.2f}")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sim", type=Path, required=True, help="folder of simulated test sequences (*.h5)")
+    parser.add_argument("--weights", type=Path, default=None, help="TAS-Net weights (default: shipped)")
+    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    args = parser.parse_args()
+    clips = prepare_clips(args.realdata, args.work)
+    contours = ROOT / "docs" / "results" / "real_contours"
+    trackers = {m: load(m, weights=args.weights if m == "tasnet" else None) for m in METHODS}
+    rows = []
+    for f in list_sequences(args.sim):
+        rows += sequence_rows(f, "sim", trackers)
+    for f in make_warps(clips, contours, args.work):
+        rows += sequence_rows(f, "warp", trackers)
+    rows += real_rows(clips, contours, trackers)
+    write_rows_csv(args.out / "wall_regularisation.csv", rows)
+    table = summary(rows)
+    note = ("Each method tracks each input once; its tracks are regularised along the wall "
+            "(`echostrain.strain.regularise_wall`, running median then Savitzky–Golay of order 2 on the "
+            f"displacement from ED) with windows of {', '.join(map(str, WINDOWS[1:]))} points, 0 = as tracked. "
+            f"Simulated: {len(list_sequences(args.sim))} sequences of `{args.sim.name}`; warps: the real-texture "
+            "warps of real_benchmark.py; real: observer 1's ED contour, GLS at the drawn ES frame. "
+            f"TAS-Net weights: {args.weights or 'shipped'}. Made by docs/scripts/wall_regularisation.py.")
+    write_text_atomic(args.out / "wall_regularisation.md", "# Regularising the tracked wall\n\n" + note + "\n\n"
+                      + benchmark_table(table, COLUMNS))
+    print(benchmark_table(table, COLUMNS))
+    print(" ".join(f"{r['method']}_w{r['window']}_{k}={r[k]:.3f}" for r in table
+                   for k in ("sim_segment_mae_pct", "warp_gls_mae_pct", "a4c_minus_contour_pct",
+                             "alax_minus_contour_pct")))
+
+
+if __name__ == "__main__":
+    main()
