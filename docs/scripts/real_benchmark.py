@@ -81,22 +81,37 @@ def warp_row(row: dict) -> dict:
     return {k: row[k] for k in keys}
 
 
-def warp_set(clips: Path, contours: Path, work: Path, trackers: dict,
-             smoothing_points: int = WALL_SMOOTHING_POINTS) -> list[dict]:
-    """Every method on the warps of every clip (made once, kept in ``work/warps``): one row per warp and method."""
-    rows = []
+def study_arguments(parser: argparse.ArgumentParser, out: Path) -> None:
+    """The options every real-clip study takes: --realdata, --work and --out (default ``out``)."""
+    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
+    parser.add_argument("--out", type=Path, default=out)
+
+
+def make_warps(clips: Path, contours: Path, work: Path) -> list[tuple[str, int, str, float, Path]]:
+    """The warps of every clip (made once, kept in ``work/warps``): (clip, seed, pathology, noise SD, file)."""
+    out = []
     for stem in CLIPS:
         contour = contours / "observer1" / f"{stem}.json"
         view = read_myocardium_contours(contour)["view"]
         for seed, pathology, noise in WARPS:
-            out = work / "warps" / f"{stem}_seed{seed}_{pathology}_noise{noise:g}.h5"
-            if not out.exists():
-                out.parent.mkdir(parents=True, exist_ok=True)
-                warp_to_file(out, clips / f"{stem}.npz", contour,
+            path = work / "warps" / f"{stem}_seed{seed}_{pathology}_noise{noise:g}.h5"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                warp_to_file(path, clips / f"{stem}.npz", contour,
                              WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
-            for ev in evaluate_sequence(out, trackers, observers=False, smoothing_points=smoothing_points):
-                rows.append({"clip": stem, "warp": out.name, "seed": seed, "pathology": pathology, "noise_sd": noise}
-                            | warp_row(ev.row))
+            out.append((stem, seed, pathology, noise, path))
+    return out
+
+
+def warp_set(clips: Path, contours: Path, work: Path, trackers: dict,
+             smoothing_points: int = WALL_SMOOTHING_POINTS) -> list[dict]:
+    """Every method on the warps of every clip (:func:`make_warps`): one row per warp and method."""
+    rows = []
+    for stem, seed, pathology, noise, path in make_warps(clips, contours, work):
+        for ev in evaluate_sequence(path, trackers, observers=False, smoothing_points=smoothing_points):
+            rows.append({"clip": stem, "warp": path.name, "seed": seed, "pathology": pathology, "noise_sd": noise}
+                        | warp_row(ev.row))
     return rows
 
 
@@ -133,9 +148,7 @@ def main() -> None:
     parser.add_argument("--myotracker", type=Path, default=None, help="MyoTracker's TorchScript weights (local only)")
     parser.add_argument("--tasnet-weights", type=Path, default=None,
                         help="TAS-Net weights to measure instead of the shipped ones")
-    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "real_benchmark")
+    study_arguments(parser, ROOT / "docs" / "results" / "real_benchmark")
     args = parser.parse_args()
     clips = prepare_clips(args.realdata, args.work)
     contours = ROOT / "docs" / "results" / "real_contours"

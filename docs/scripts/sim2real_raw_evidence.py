@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from real_benchmark import ROOT, benchmark_table, prepare_clips
+from real_benchmark import ROOT, benchmark_table, prepare_clips, study_arguments
 from real_cohort import CLIPS
 
 from echostrain.anatomy.myocardium import load_myocardium
@@ -76,9 +76,7 @@ def argmax_tracks(model: TASNet, clip: torch.Tensor, q_model: torch.Tensor, chai
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", type=Path, default=None, help="TAS-Net weights (default: shipped)")
-    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    study_arguments(parser, ROOT / "docs" / "results" / "sim2real")
     args = parser.parse_args()
     clips = prepare_clips(args.realdata, args.work)
     folder = ROOT / "docs" / "results" / "real_contours" / "observer1"

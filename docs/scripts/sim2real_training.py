@@ -30,7 +30,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from real_benchmark import ROOT, benchmark_table, prepare_clips, warp_set
+from real_benchmark import ROOT, benchmark_table, prepare_clips, study_arguments, warp_set
 
 from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
 from echostrain.data import list_sequences
@@ -107,9 +107,7 @@ def main() -> None:
                         help="regularise tracked walls along the wall, window in points (0: as tracked)")
     parser.add_argument("--table", default="training_ablation",
                         help="stem of the table files written to --out")
-    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    study_arguments(parser, ROOT / "docs" / "results" / "sim2real")
     args = parser.parse_args()
     clips = prepare_clips(args.realdata, args.work)
     contours = ROOT / "docs" / "results" / "real_contours"

@@ -27,7 +27,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from real_benchmark import ROOT, WARPS, benchmark_table, prepare_clips
+from real_benchmark import ROOT, benchmark_table, make_warps, prepare_clips, study_arguments
 from real_cohort import CLIPS
 
 from echostrain.anatomy.myocardium import load_myocardium
@@ -42,9 +42,6 @@ from echostrain.evaluate.contour_reference import (
 )
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.io import read_video, write_text_atomic
-from echostrain.io.contours import read_myocardium_contours
-from echostrain.sim.sequence_file import warp_to_file
-from echostrain.sim.warp import WarpConfig
 from echostrain.strain import compute_strain, regularise_wall
 from echostrain.track import load
 from echostrain.track.wall import query_points
@@ -103,22 +100,6 @@ def real_rows(clips: Path, contours: Path, trackers: dict) -> list[dict]:
     return rows
 
 
-def make_warps(clips: Path, contours: Path, work: Path) -> list[Path]:
-    """The real-texture warps of docs/scripts/real_benchmark.py (made once in ``work/warps``)."""
-    out = []
-    for stem in CLIPS:
-        contour = contours / "observer1" / f"{stem}.json"
-        view = read_myocardium_contours(contour)["view"]
-        for seed, pathology, noise in WARPS:
-            path = work / "warps" / f"{stem}_seed{seed}_{pathology}_noise{noise:g}.h5"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                warp_to_file(path, clips / f"{stem}.npz", contour,
-                             WarpConfig(view=view, pathology=pathology, noise_sd=noise), seed)
-            out.append(path)
-    return out
-
-
 def summary(rows: list[dict]) -> list[dict]:
     """Per method and window: the figures of every kind of input."""
     out = []
@@ -158,9 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sim", type=Path, required=True, help="folder of simulated test sequences (*.h5)")
     parser.add_argument("--weights", type=Path, default=None, help="TAS-Net weights (default: shipped)")
-    parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "sim2real")
+    study_arguments(parser, ROOT / "docs" / "results" / "sim2real")
     args = parser.parse_args()
     clips = prepare_clips(args.realdata, args.work)
     contours = ROOT / "docs" / "results" / "real_contours"
@@ -168,7 +147,7 @@ def main() -> None:
     rows = []
     for f in list_sequences(args.sim):
         rows += sequence_rows(f, "sim", trackers)
-    for f in make_warps(clips, contours, args.work):
+    for *_, f in make_warps(clips, contours, args.work):
         rows += sequence_rows(f, "warp", trackers)
     rows += real_rows(clips, contours, trackers)
     write_rows_csv(args.out / "wall_regularisation.csv", rows)
