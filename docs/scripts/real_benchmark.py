@@ -170,7 +170,8 @@ def main() -> None:
                  "started on the true ED points; MTE over all wall points and frames, GLS at the true ES frame. "
                  "Frozen texture: no speckle decorrelation (see docs/evaluation.md).")
     note = ("Contour GLS: the drawn endocardium's length change ED → ES (two observers). Tracked: each method "
-            "started on observer 1's ED contour; its endocardial GLS at the drawn ES frame, and the mean distance "
+            "started on observer 1's ED contour, its wall regularised along itself (--wall-smoothing "
+            f"{WALL_SMOOTHING_POINTS}); its endocardial GLS at the drawn ES frame, and the mean distance "
             "of its endocardial points there to the drawn ES endocardium. Beats: the ED frames of "
             "docs/results/real_contours/ed_frames.csv; GLS per beat from that beat's ED.")
     write_text_atomic(args.out / "benchmark.md", "# Real-clip yardstick\n\n" + note + "\n\n" + table

@@ -131,7 +131,9 @@ def main() -> None:
     write_rows_csv(args.out / f"{args.table}.csv", rows)
     write_text_atomic(args.out / f"{args.table}.md", "# TAS-Net weights on every yardstick\n\n"
                       + f"Tracked walls regularised along the wall with {args.wall_smoothing} points "
-                      + "(0: as tracked).\n\n" + table(rows, list(tests)))
+                      + "(0: as tracked)" + (", except the rows merged from earlier tables (--merge), measured "
+                                             "as they were" if args.merge else "") + ".\n\n"
+                      + table(rows, list(tests)))
     print(table(rows, list(tests)))
     heads = []
     for r in rows:

@@ -150,6 +150,7 @@ def main() -> None:
     for *_, f in make_warps(clips, contours, args.work):
         rows += sequence_rows(f, "warp", trackers)
     rows += real_rows(clips, contours, trackers)
+    args.out.mkdir(parents=True, exist_ok=True)
     write_rows_csv(args.out / "wall_regularisation.csv", rows)
     table = summary(rows)
     note = ("Each method tracks each input once; its tracks are regularised along the wall "

@@ -201,6 +201,9 @@ def test_a_run_saved_before_a_setting_existed_resumes_with_its_default():
     old_run = {k: v for k, v in json.loads(json.dumps(cfg.identity())).items() if k != "coarse_speckle"}
     assert _changed_settings(old_run, cfg) == []
     assert _changed_settings(old_run, TrainConfig(data="d", out="o", coarse_speckle=True)) == ["coarse_speckle"]
+    older_model = {**old_run, "model": {k: v for k, v in old_run["model"].items() if k != "neighbour_levels"}}
+    assert _changed_settings(older_model, cfg) == []  # an architecture field added since counts as its default
+    assert _changed_settings(older_model, TrainConfig(data="d", out="o", model={**cfg.model, "blocks": 3})) == ["model"]
 
 
 def test_train_config_defaults_and_checks(tmp_path):

@@ -42,9 +42,11 @@ def regularise_wall(
     is filtered along the line by a running median of ``window_points``
     points (robust to a point that jumped) and then a Savitzky–Golay filter
     of the same length and order 2. The reference frame is unchanged, and so
-    is any displacement that is linear along the line (uniform stretch,
-    translation); quadratic displacement is kept up to the median's effect at
-    its extremum.
+    is any displacement that is linear in the point index (a translation; a
+    uniform stretch of evenly spaced points on a straight line); quadratic
+    displacement is kept up to the median's effect at its extremum. On a curved
+    wall a uniform stretch moves by a fraction of a pixel (−18 % through the
+    motion model reads −17.92 %).
 
     Parameters
     ----------

@@ -23,6 +23,7 @@ import torch
 from echostrain.core.errors import OutputPathError, ParameterError
 from echostrain.io.atomic import atomic_path, write_text_atomic
 from echostrain.track.model import TASNet
+from echostrain.track.model_config import TASNetConfig
 from echostrain.track.train_config import TrainConfig
 from echostrain.track.weights import load_model, read_metadata, save_weights
 
@@ -38,10 +39,13 @@ def _changed_settings(stored: dict[str, Any], config: TrainConfig) -> list[str]:
     """Fields of ``config.identity()`` that differ from the stored configuration (as JSON).
 
     A field the stored configuration lacks (a run saved before the field
-    existed) counts as its default.
+    existed) counts as its default, also within the architecture (``model``).
     """
     known = {f.name for f in fields(TrainConfig)}
     given = {"data": config.data, "out": config.out, **{k: v for k, v in stored.items() if k in known}}
+    if isinstance(given.get("model"), dict):
+        arch = {f.name for f in fields(TASNetConfig)}
+        given["model"] = TASNetConfig(**{k: v for k, v in given["model"].items() if k in arch}).to_dict()
     theirs = json.loads(json.dumps(TrainConfig(**given).identity()))
     mine = json.loads(json.dumps(config.identity()))
     return [k for k in mine if theirs.get(k) != mine[k]]

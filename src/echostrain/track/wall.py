@@ -166,7 +166,7 @@ def track_wall(
     smoothing_points : int
         Window of the regularisation along the wall (:func:`regularise_tracks`); 0: none.
     """
-    check_wall_smoothing(smoothing_points)
+    check_wall_smoothing(smoothing_points, "smoothing_points")
     res = tracker.track(video.frames, query_points(wall.xy_px, query_frame))
     tracks = regularise_tracks(res.tracks_px, wall.layer, query_frame, smoothing_points)
     strain = compute_strain(tracks, video.spacing_mm, wall.layer, wall.segment, view=view, fps=video.fps,

@@ -80,7 +80,7 @@ def load_model(path: str | os.PathLike[str], device: str = "cpu") -> TASNet:
         raw = json.loads(meta[CONFIG_KEY])
         known = {f.name for f in fields(TASNetConfig)}
         config = TASNetConfig(**{k: v for k, v in raw.items() if k in known})
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ParameterError) as exc:
         raise CorruptInputError(f"{p}: unreadable TAS-Net configuration ({exc})") from exc
     model = TASNet(config)
     state = load_file(str(p), device="cpu")
