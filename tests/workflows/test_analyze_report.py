@@ -41,6 +41,7 @@ def test_report_files_and_self_contained_html(report):
     assert html.count("data:image/png;base64,") == 2 and "data:video/mp4;base64," in html
     assert not re.search(r'(src|href)="(?!data:)', html)  # nothing loaded from outside the file
     assert set(summary["bullseye_pct"]) == {"3", "9", "15", "18", "12", "6"}  # the A4C segments
+    assert summary["wall_smoothing_points"] == 5 and "regularised along the wall over 5 points" in html
 
 
 def test_report_labels_end_systolic_values_as_such(report):

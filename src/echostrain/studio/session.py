@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from echostrain.core.errors import CorruptInputError, EchoStrainError, ParameterError
-from echostrain.core.vocabulary import VIEWS
+from echostrain.core.vocabulary import VIEWS, WALL_SMOOTHING_POINTS
 from echostrain.io import read_video
 from echostrain.io.atomic import write_text_atomic
 from echostrain.io.contours import read_myocardium_contours
@@ -119,13 +119,15 @@ class Session:
     # ------------------------------------------------------------------ analysis
 
     def analysed(self, clip: Path) -> bool:
-        """Whether ``clip`` has a report made from its current saved contour."""
+        """Whether ``clip`` has a report made from its current saved contour, with today's wall regularisation."""
         stamp = self.workspace.report_dir(clip) / STAMP
         contour = self.workspace.contour_path(clip)
-        if not (stamp.is_file() and contour.is_file() and (self.workspace.report_dir(clip) / "summary.json").is_file()):
+        summary = self.workspace.report_dir(clip) / "summary.json"
+        if not (stamp.is_file() and contour.is_file() and summary.is_file()):
             return False
         try:
-            return json.loads(stamp.read_text()).get("contour_sha256") == _sha256(contour)
+            same_contour = json.loads(stamp.read_text()).get("contour_sha256") == _sha256(contour)
+            return same_contour and json.loads(summary.read_text()).get("wall_smoothing_points") == WALL_SMOOTHING_POINTS
         except (OSError, ValueError, AttributeError):
             return False
 

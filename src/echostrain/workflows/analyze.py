@@ -130,6 +130,10 @@ def analyze(
         ES frame of each clip (None: found from the tracked wall, the default).
     message : callable, optional
         Receives one line per step.
+    wall_smoothing : int
+        Window (points) in which each tracked wall is regularised along itself
+        (:func:`~echostrain.track.wall.regularise_tracks`); 0 keeps the tracks as tracked.
+        Recorded in summary.json as ``wall_smoothing_points``.
     """
     say = message or (lambda _m: None)
     clips = [Path(c) for c in clips]
@@ -168,7 +172,7 @@ def analyze(
             results.append(tracked.strain)
             per_clip.append(_write_clip(work, name, clip_path, video, tracked))
         values = bullseye_pct(results)
-        summary = _summary(per_clip, results, values, tracker.name)
+        summary = _summary(per_clip, results, values, tracker.name, wall_smoothing)
         bull = plot_bullseye(values, work / "bullseye.png",
                              title="Longitudinal strain, 18 segments" if len(results) == 3 else
                              f"Longitudinal strain, {', '.join(r.view.upper() for r in results)}")
@@ -193,19 +197,24 @@ def _check_targets(out: Path, names: list[str]) -> None:
             raise OutputPathError(f"{out / name} is a folder; remove it or give another `out_dir`")
 
 
-def _summary(per_clip: list[dict], results: list, bullseye: dict[int, float], method: str) -> dict[str, Any]:
+def _summary(per_clip: list[dict], results: list, bullseye: dict[int, float], method: str,
+             wall_smoothing: int) -> dict[str, Any]:
     return {
         "clips": per_clip,
         "gls_pct": {r.view: r.gls_pct for r in results},
         "average_gls_pct": float(average_gls(results)) if len(results) > 1 else results[0].gls_pct,
         "bullseye_pct": {str(k): v for k, v in sorted(bullseye.items())},
         "method": method,
+        "wall_smoothing_points": wall_smoothing,
     }
 
 
 def _write_html(out: Path, per_clip: list[dict], results: list, summary: dict, bull: Path) -> Path:
     page = Html("Myocardial strain report",
-                f"echostrain — wall tracked with {summary['method']}; longitudinal strain (%), negative = shortening")
+                f"echostrain — wall tracked with {summary['method']}"
+                + (f", regularised along the wall over {summary['wall_smoothing_points']} points"
+                   if summary["wall_smoothing_points"] else "")
+                + "; longitudinal strain (%), negative = shortening")
     page.heading("Global longitudinal strain")
     rows = [[c["name"], c["view"].upper(), r.gls_pct, r.ed_frame, r.es_frame, f"{c['seconds']:.2f} s"]
             for c, r in zip(per_clip, results)]
