@@ -24,21 +24,33 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from real_cohort import CLIPS
 
-from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
+from echostrain.anatomy.myocardium import Myocardium, WallPoints, load_myocardium
+from echostrain.core.vocabulary import LAYER_ENDO, POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
+from echostrain.evaluate.contour_reference import (
+    EsContour,
+    contour_gls_pct,
+    distance_to_polyline_mm,
+    es_contour_path,
+    load_es_contour,
+)
 from echostrain.evaluate.real import evaluate_real, read_ed_frames
 from echostrain.evaluate.real_report import write_real_evaluation
 from echostrain.evaluate.synthetic import evaluate_sequence
 from echostrain.evaluate.summary import write_rows_csv
 from echostrain.io import read_video, write_text_atomic
+from echostrain.io.video import EchoVideo
 from echostrain.io.contours import read_myocardium_contours
 from echostrain.sim.sequence_file import warp_to_file
 from echostrain.sim.warp import WarpConfig
+from echostrain.strain import compute_strain
 from echostrain.track import load
+from echostrain.track.wall import regularise_tracks
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("tasnet", "blockmatch", "opticalflow")
@@ -86,6 +98,44 @@ def study_arguments(parser: argparse.ArgumentParser, out: Path) -> None:
     parser.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
     parser.add_argument("--work", type=Path, default=Path("/tmp/echostrain_real"))
     parser.add_argument("--out", type=Path, default=out)
+
+
+@dataclass(frozen=True)
+class YardstickCase:
+    """One real clip with observer 1's ED and ES contours, its wall points and the contour GLS."""
+
+    stem: str
+    video: EchoVideo
+    myo: Myocardium
+    es: EsContour
+    wall: WallPoints
+    contour_gls_pct: float
+
+    def es_figures(self, tracks_px: np.ndarray, smoothing_points: int) -> dict[str, float]:
+        """Endocardial GLS at the drawn ES frame (and − the contour's) and the ES distance of ``tracks_px``
+        (the wall tracked from frame 0), regularised along the wall with ``smoothing_points`` (0: as tracked)."""
+        tr = regularise_tracks(tracks_px, self.wall.layer, 0, smoothing_points)
+        f, v = self.es.frame, self.video
+        st = compute_strain(tr, v.spacing_mm, self.wall.layer, self.wall.segment, view=self.myo.view, ed_frame=0,
+                            es_frame=f)
+        gls = float(st.gls_curves_pct["endo"][f])
+        dist = distance_to_polyline_mm(tr[f, self.wall.layer == LAYER_ENDO], self.es.myocardium.endo_xy_px,
+                                       v.spacing_mm)
+        return {"contour_gls_pct": self.contour_gls_pct, "tracked_gls_pct": gls,
+                "tracked_minus_contour_pct": gls - self.contour_gls_pct, "es_distance_mm": float(dist.mean())}
+
+
+def yardstick_cases(clips: Path, contours: Path) -> list[YardstickCase]:
+    """The yardstick's clips (``prepare_clips``' folder) with observer 1's contours."""
+    folder, out = contours / "observer1", []
+    for stem in CLIPS:
+        v = read_video(clips / f"{stem}.npz")
+        myo = load_myocardium(str(folder / f"{stem}.json"), spacing_mm=v.spacing_mm, image_shape_hw=v.shape_hw)
+        es = load_es_contour(es_contour_path(folder, stem), view=myo.view, spacing_mm=v.spacing_mm,
+                             image_shape_hw=v.shape_hw, n_frames=v.n_frames, ed_frame=0)
+        out.append(YardstickCase(stem, v, myo, es, myo.sample_points(POINTS_PER_SEGMENT),
+                                 contour_gls_pct(myo, es.myocardium)))
+    return out
 
 
 def make_warps(clips: Path, contours: Path, work: Path) -> list[tuple[str, int, str, float, Path]]:

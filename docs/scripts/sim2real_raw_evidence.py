@@ -29,20 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from real_benchmark import ROOT, benchmark_table, prepare_clips, study_arguments
-from real_cohort import CLIPS
+from real_benchmark import ROOT, benchmark_table, prepare_clips, study_arguments, yardstick_cases
 
-from echostrain.anatomy.myocardium import load_myocardium
-from echostrain.core.vocabulary import LAYER_ENDO, POINTS_PER_SEGMENT, WALL_SMOOTHING_POINTS
-from echostrain.evaluate.contour_reference import (
-    contour_gls_pct,
-    distance_to_polyline_mm,
-    es_contour_path,
-    load_es_contour,
-)
+from echostrain.core.vocabulary import WALL_SMOOTHING_POINTS
 from echostrain.evaluate.summary import write_rows_csv
-from echostrain.io import read_video, write_text_atomic
-from echostrain.strain import compute_strain, regularise_wall
+from echostrain.io import write_text_atomic
 from echostrain.track import load
 from echostrain.track.model import TASNet, sample_features
 from echostrain.track.roi import crop_frames, roi_for_points
@@ -79,38 +70,21 @@ def main() -> None:
     study_arguments(parser, ROOT / "docs" / "results" / "sim2real")
     args = parser.parse_args()
     clips = prepare_clips(args.realdata, args.work)
-    folder = ROOT / "docs" / "results" / "real_contours" / "observer1"
     tasnet, flow = load("tasnet", weights=args.weights), load("opticalflow")
     rows = []
-    for stem in CLIPS:
-        v = read_video(clips / f"{stem}.npz")
-        myo = load_myocardium(str(folder / f"{stem}.json"), spacing_mm=v.spacing_mm, image_shape_hw=v.shape_hw)
-        es = load_es_contour(es_contour_path(folder, stem), view=myo.view, spacing_mm=v.spacing_mm,
-                             image_shape_hw=v.shape_hw, n_frames=v.n_frames, ed_frame=0)
-        pts = myo.sample_points(POINTS_PER_SEGMENT)
-        endo = pts.layer == LAYER_ENDO
+    for case in yardstick_cases(clips, ROOT / "docs" / "results" / "real_contours"):
+        v, pts, es_frame = case.video, case.wall, case.es.frame
         roi = roi_for_points(pts.xy_px, tasnet.model.config.input_size)
-        clip = crop_frames(v.frames[: es.frame + 1], roi)
+        clip = crop_frames(v.frames[: es_frame + 1], roi)
         q = torch.as_tensor(roi.to_model(pts.xy_px), dtype=torch.float32)
         readings = {
             "template argmax": roi.to_input(argmax_tracks(tasnet.model, clip, q, chain=False)),
             "chain argmax": roi.to_input(argmax_tracks(tasnet.model, clip, q, chain=True)),
-            "tasnet": tasnet.track(v.frames, query_points(pts.xy_px, 0)).tracks_px[: es.frame + 1],
-            "opticalflow": flow.track(v.frames, query_points(pts.xy_px, 0)).tracks_px[: es.frame + 1],
+            "tasnet": tasnet.track(v.frames, query_points(pts.xy_px, 0)).tracks_px[: es_frame + 1],
+            "opticalflow": flow.track(v.frames, query_points(pts.xy_px, 0)).tracks_px[: es_frame + 1],
         }
-        ref = contour_gls_pct(myo, es.myocardium)
-        for name, tracks in readings.items():
-            for smoothing in (0, WALL_SMOOTHING_POINTS):
-                tr = tracks.astype(np.float64)
-                if smoothing:
-                    tr = regularise_wall(tr, pts.layer, window_points=smoothing)
-                st = compute_strain(tr, v.spacing_mm, pts.layer, pts.segment, view=myo.view, ed_frame=0,
-                                    es_frame=es.frame)
-                gls = float(st.gls_curves_pct["endo"][es.frame])
-                dist = distance_to_polyline_mm(tr[es.frame, endo], es.myocardium.endo_xy_px, v.spacing_mm)
-                rows.append({"clip": stem, "reading": name, "wall_smoothing": smoothing, "contour_gls_pct": ref,
-                             "tracked_gls_pct": gls, "tracked_minus_contour_pct": gls - ref,
-                             "es_distance_mm": float(dist.mean())})
+        rows += [{"clip": case.stem, "reading": name, "wall_smoothing": w} | case.es_figures(tracks, w)
+                 for name, tracks in readings.items() for w in (0, WALL_SMOOTHING_POINTS)]
     args.out.mkdir(parents=True, exist_ok=True)
     write_rows_csv(args.out / "raw_evidence.csv", rows)
     cols = [("clip", "clip", "{}"), ("reading", "reading", "{}"), ("wall smoothing (points)", "wall_smoothing", "{}"),

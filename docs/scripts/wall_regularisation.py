@@ -27,31 +27,18 @@ import math
 from pathlib import Path
 
 import numpy as np
-from real_benchmark import ROOT, benchmark_table, make_warps, prepare_clips, study_arguments
-from real_cohort import CLIPS
+from real_benchmark import ROOT, benchmark_table, make_warps, prepare_clips, study_arguments, yardstick_cases
 
-from echostrain.anatomy.myocardium import load_myocardium
-from echostrain.core.vocabulary import LAYER_ENDO, POINTS_PER_SEGMENT
 from echostrain.data import list_sequences
 from echostrain.data.sequences import load_sequence
-from echostrain.evaluate.contour_reference import (
-    contour_gls_pct,
-    distance_to_polyline_mm,
-    es_contour_path,
-    load_es_contour,
-)
 from echostrain.evaluate.summary import write_rows_csv
-from echostrain.io import read_video, write_text_atomic
-from echostrain.strain import compute_strain, regularise_wall
+from echostrain.io import write_text_atomic
+from echostrain.strain import compute_strain
 from echostrain.track import load
-from echostrain.track.wall import query_points
+from echostrain.track.wall import query_points, regularise_tracks
 
 WINDOWS = (0, 3, 5, 7, 9)
 METHODS = ("tasnet", "opticalflow", "blockmatch")
-
-
-def _reg(tracks: np.ndarray, layer: np.ndarray, window: int) -> np.ndarray:
-    return tracks if window == 0 else regularise_wall(tracks, layer, window_points=window, ref_frame=0)
 
 
 def sequence_rows(path: Path, kind: str, trackers: dict) -> list[dict]:
@@ -66,7 +53,7 @@ def sequence_rows(path: Path, kind: str, trackers: dict) -> list[dict]:
     for name, tracker in trackers.items():
         pred = tracker.track(d.frames, query_points(true[0], 0)).tracks_px.astype(np.float64)
         for w in WINDOWS:
-            st = compute_strain(_reg(pred, lay, w), d.spacing_mm, lay, seg, view=d.view, ed_frame=0, es_frame=es)
+            st = compute_strain(regularise_tracks(pred, lay, 0, w), d.spacing_mm, lay, seg, view=d.view, ed_frame=0, es_frame=es)
             rows.append({"kind": kind, "input": path.name, "pathology": pathology, "method": name, "window": w,
                          "gls_true_pct": truth.gls_pct, "gls_est_pct": st.gls_pct,
                          "abs_gls_error_pct": abs(st.gls_pct - truth.gls_pct),
@@ -77,26 +64,11 @@ def sequence_rows(path: Path, kind: str, trackers: dict) -> list[dict]:
 def real_rows(clips: Path, contours: Path, trackers: dict) -> list[dict]:
     """Every method and window on the real yardstick (observer 1)."""
     rows = []
-    for stem in CLIPS:
-        v = read_video(clips / f"{stem}.npz")
-        folder = contours / "observer1"
-        myo = load_myocardium(str(folder / f"{stem}.json"), spacing_mm=v.spacing_mm, image_shape_hw=v.shape_hw)
-        es = load_es_contour(es_contour_path(folder, stem), view=myo.view, spacing_mm=v.spacing_mm,
-                             image_shape_hw=v.shape_hw, n_frames=v.n_frames, ed_frame=0)
-        ref = contour_gls_pct(myo, es.myocardium)
-        pts = myo.sample_points(POINTS_PER_SEGMENT)
-        endo = pts.layer == LAYER_ENDO
+    for case in yardstick_cases(clips, contours):
         for name, tracker in trackers.items():
-            pred = tracker.track(v.frames, query_points(pts.xy_px, 0)).tracks_px.astype(np.float64)
-            for w in WINDOWS:
-                tr = _reg(pred, pts.layer, w)
-                st = compute_strain(tr, v.spacing_mm, pts.layer, pts.segment, view=myo.view, ed_frame=0,
-                                    es_frame=es.frame)
-                gls = float(st.gls_curves_pct["endo"][es.frame])
-                dist = distance_to_polyline_mm(tr[es.frame, endo], es.myocardium.endo_xy_px, v.spacing_mm)
-                rows.append({"kind": "real", "input": stem, "method": name, "window": w, "contour_gls_pct": ref,
-                             "tracked_gls_pct": gls, "tracked_minus_contour_pct": gls - ref,
-                             "es_distance_mm": float(dist.mean())})
+            pred = tracker.track(case.video.frames, query_points(case.wall.xy_px, 0)).tracks_px
+            rows += [{"kind": "real", "input": case.stem, "method": name, "window": w} | case.es_figures(pred, w)
+                     for w in WINDOWS]
     return rows
 
 

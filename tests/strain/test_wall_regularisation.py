@@ -62,7 +62,7 @@ def test_one_akinetic_segment_keeps_its_contrast(wall):
 
 
 def test_scatter_across_the_wall_no_longer_reads_less_shortening(wall):
-    """Independent errors of SD 2.5 px (0.7 mm) lengthen the polyline; regularised, GLS returns to the truth."""
+    """Independent errors of SD 2.5 px (0.63–0.75 mm) lengthen the polyline; regularised, GLS returns to the truth."""
     myo, pts = wall
     tracks = deform_wall(pts, np.full(6, -18.0), np.array([0.0, 0.5, 1.0]))
     noise = np.random.default_rng(0).normal(0, 2.5, tracks.shape)

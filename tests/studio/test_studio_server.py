@@ -198,12 +198,12 @@ def test_one_analysis_at_a_time_and_its_result_is_the_report(studio_server, stud
     status, html = client.get(f"/files/{result['report']}")
     assert status == 200 and b"Global longitudinal strain" in html
     assert client.get("/api/clip?path=a4c.h5")[1]["analysed"] is True
-    # a report made before tracked walls were regularised (no wall_smoothing_points) is stale
-    summary_file = session.workspace.report_dir(clip) / "summary.json"
-    kept = summary_file.read_text()
-    summary_file.write_text(json.dumps({k: v for k, v in json.loads(kept).items() if k != "wall_smoothing_points"}))
+    # a report made before tracked walls were regularised (no wall_smoothing_points in its stamp) is stale
+    stamp_file = session.workspace.report_dir(clip) / "studio.json"
+    kept = stamp_file.read_text()
+    stamp_file.write_text(json.dumps({k: v for k, v in json.loads(kept).items() if k != "wall_smoothing_points"}))
     assert client.get("/api/clip?path=a4c.h5")[1]["analysed"] is False
-    summary_file.write_text(kept)
+    stamp_file.write_text(kept)
     assert client.get("/api/clip?path=a4c.h5")[1]["analysed"] is True
     # a contour saved again (another one) makes the report stale: no result until it is run again
     moved = wall_contour(data)

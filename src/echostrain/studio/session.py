@@ -122,12 +122,12 @@ class Session:
         """Whether ``clip`` has a report made from its current saved contour, with today's wall regularisation."""
         stamp = self.workspace.report_dir(clip) / STAMP
         contour = self.workspace.contour_path(clip)
-        summary = self.workspace.report_dir(clip) / "summary.json"
-        if not (stamp.is_file() and contour.is_file() and summary.is_file()):
+        if not (stamp.is_file() and contour.is_file() and (self.workspace.report_dir(clip) / "summary.json").is_file()):
             return False
         try:
-            same_contour = json.loads(stamp.read_text()).get("contour_sha256") == _sha256(contour)
-            return same_contour and json.loads(summary.read_text()).get("wall_smoothing_points") == WALL_SMOOTHING_POINTS
+            made = json.loads(stamp.read_text())
+            return (made.get("contour_sha256") == _sha256(contour)
+                    and made.get("wall_smoothing_points") == WALL_SMOOTHING_POINTS)
         except (OSError, ValueError, AttributeError):
             return False
 
@@ -157,7 +157,8 @@ class Session:
                 (out / STAMP).unlink(missing_ok=True)
                 analyze([clip], [contour], out, views=[view], method=method, query_frame=ed_frame,
                         spacing_mm=spacing_mm, fps=fps, es_frames=[es_frame], message=job.messages.append)
-                write_text_atomic(out / STAMP, json.dumps({"contour_sha256": digest, "ed_frame": ed_frame}) + "\n")
+                write_text_atomic(out / STAMP, json.dumps({"contour_sha256": digest, "ed_frame": ed_frame,
+                                                           "wall_smoothing_points": WALL_SMOOTHING_POINTS}) + "\n")
                 job.report = self.workspace.relative(out / "report.html")
                 job.state = "done"
             except EchoStrainError as exc:

@@ -62,10 +62,8 @@ class TrainConfig:
         for name in _POSITIVE_INTS:
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"`{name}` must be at least 1, got {getattr(self, name)}")
-        if self.neighbour_levels is not None and not (
-                0 <= int(self.neighbour_levels) <= int(self.model.get("corr_levels", 3))):
-            raise ParameterError(f"`neighbour_levels` must be within 0…{self.model.get('corr_levels', 3)} "
-                                 f"(the model's correlation levels), got {self.neighbour_levels}")
+        if self.neighbour_levels is not None:  # the architecture's own rule (init weights are checked on widening)
+            TASNetConfig(**{**self.model, "neighbour_levels": int(self.neighbour_levels)})
         if self.clip_frames < 4:
             raise ParameterError(f"`clip_frames` must be at least 4, got {self.clip_frames}")
         if not (self.lr > 0 and math.isfinite(self.lr)):

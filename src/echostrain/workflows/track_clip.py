@@ -84,10 +84,8 @@ def track_clip(
     check_track_input(video.frames, queries)  # cheap checks before loading a model
     tracker = load(method, weights=weights, device=device)
     result = tracker.track(video.frames, queries)
-    tracks = result.tracks_px.astype(np.float64)
-    if contour is not None:
-        tracks = regularise_tracks(tracks, layer, query_frame, wall_smoothing)
-    ts = TrackSet(tracks=tracks, spacing_mm=video.spacing_mm, layer=layer,
+    # plain points carry no layer code, so only a contour's wall is regularised
+    ts = TrackSet(tracks=regularise_tracks(result.tracks_px, layer, query_frame, wall_smoothing), spacing_mm=video.spacing_mm, layer=layer,
                   segment=segment, view=the_view, fps=video.fps, source=str(out))
     tracks_path = Path(write_tracks(out, ts))
     movie = None
